@@ -1,0 +1,1 @@
+"""sealtrail: a sealed, verifiable audit trail for software supply chains."""

@@ -1,0 +1,1 @@
+"""The verifiable ledger: Merkle math, signed checkpoints, tile storage, the Ledger."""

@@ -1,0 +1,235 @@
+"""C2SP tlog-tiles: how the tree's hashes are stored and served.
+
+The hashes of the tree are kept in tiles of height 8 (https://c2sp.org/tlog-tiles): tile ``(L, N)``
+holds the hashes of level ``8 * L`` with indexes ``256 * N`` up to ``256 * N + 255``, 32 bytes each,
+left to right. Only the rightmost tile of a level may be partial; a partial tile of width W is
+always a prefix of the full tile it grows into, so one stored row per tile serves every width.
+
+Everything here is pure: ``Tile`` names a tile and its path, ``tile_for_index`` and
+``hash_from_tile`` map the flat stored-hash numbering of ``merkle`` onto tiles (so ``merkle``'s
+proof functions run over tiles unchanged), ``edge_tiles`` names the partial tiles on the right edge,
+and ``append_leaves`` computes which tiles an append writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sealtrail.errors import ValidationError
+from sealtrail.ledger.merkle import HASH_SIZE, root_from_leaf_hashes, split_stored_hash_index
+
+__all__ = [
+    "ENTRY_BUNDLE_MAX_ENTRY",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "Tile",
+    "TileHashReader",
+    "TileReader",
+    "append_leaves",
+    "decode_entry_bundle",
+    "edge_tiles",
+    "encode_entry_bundle",
+    "hash_from_tile",
+    "tile_for_index",
+]
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+FULL_TILE_BYTES = TILE_WIDTH * HASH_SIZE
+ENTRY_BUNDLE_MAX_ENTRY = 0xFFFF  # an entry's length is a big-endian uint16 in a bundle
+MAX_LEVEL = 63 // TILE_HEIGHT  # 2**64 leaves need no more levels
+
+_PATH = re.compile(r"tile/(entries|[0-9])/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([0-9]{1,3}))?")
+_ALLOWED_LEVELS = {str(level) for level in range(MAX_LEVEL + 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One tile: ``level`` L, index ``n`` within the level, and ``width`` (1..256) hashes.
+
+    ``level == -1`` names the entry bundle ``tile/entries/N`` holding the same leaves as the level-0
+    tile ``n``.
+    """
+
+    level: int
+    n: int
+    width: int = TILE_WIDTH
+
+    def __post_init__(self) -> None:
+        if not -1 <= self.level <= MAX_LEVEL or self.n < 0 or not 1 <= self.width <= TILE_WIDTH:
+            raise ValidationError(
+                f"invalid tile: level {self.level}, index {self.n}, width {self.width}"
+            )
+
+    def path(self) -> str:
+        """The C2SP path, e.g. ``tile/0/x001/x234/067.p/8``; the inverse of ``from_path``."""
+        level = "entries" if self.level == -1 else str(self.level)
+        digits = f"{self.n:d}"
+        digits = "0" * (-len(digits) % 3) + digits
+        groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+        index = "/".join([*("x" + g for g in groups[:-1]), groups[-1]])
+        partial = "" if self.width == TILE_WIDTH else f".p/{self.width}"
+        return f"tile/{level}/{index}{partial}"
+
+    @classmethod
+    def from_path(cls, path: str) -> Tile:
+        """Parse a C2SP tile path; non-canonical forms (``.p/256``, padded widths) are refused."""
+        match = _PATH.fullmatch(path)
+        if match is None:
+            raise ValidationError(f"malformed tile path: {path!r}")
+        level_text, index_text, width_text = match.groups()
+        if level_text != "entries" and level_text not in _ALLOWED_LEVELS:
+            raise ValidationError(f"malformed tile path: level {level_text} out of range")
+        groups = index_text.replace("x", "").split("/")
+        if len(groups) > 1 and groups[0] == "000":
+            raise ValidationError(f"malformed tile path: index {index_text!r} is not canonical")
+        width = TILE_WIDTH
+        if width_text is not None:
+            width = int(width_text)
+            if width_text != str(width) or not 1 <= width < TILE_WIDTH:
+                raise ValidationError(f"malformed tile path: partial width {width_text!r}")
+        level = -1 if level_text == "entries" else int(level_text)
+        return cls(level, int("".join(groups)), width)
+
+
+def tile_for_index(index: int) -> Tile:
+    """The smallest tile that holds stored hash ``index`` (see ``merkle.stored_hash_index``).
+
+    A stored hash of level ``8L + r`` is the root of ``2**r`` consecutive hashes of tile level L.
+    """
+    level, n = split_stored_hash_index(index)
+    tile_level, r = divmod(level, TILE_HEIGHT)
+    first = n << r  # index at tile level of the first hash it covers
+    tile_n, offset = divmod(first, TILE_WIDTH)
+    return Tile(tile_level, tile_n, offset + (1 << r))
+
+
+def hash_from_tile(tile: Tile, data: bytes, index: int) -> bytes:
+    """The stored hash ``index`` computed from ``data``, the contents of ``tile`` (or longer).
+
+    Costs up to ``2**r - 1`` node hashes for a hash ``r`` levels above the tile's level.
+    """
+    level, n = split_stored_hash_index(index)
+    tile_level, r = divmod(level, TILE_HEIGHT)
+    first = n << r
+    if tile_level != tile.level or first >> TILE_HEIGHT != tile.n:
+        raise ValidationError(f"stored hash {index} is not in tile {tile.path()}")
+    start = (first % TILE_WIDTH) * HASH_SIZE
+    end = start + (HASH_SIZE << r)
+    if len(data) < end:
+        raise ValidationError(f"tile {tile.path()} holds {len(data)} bytes, {end} needed")
+    if r == 0:
+        return data[start:end]
+    return root_from_leaf_hashes(_split_hashes(data[start:end]))
+
+
+class TileReader(Protocol):
+    """Reads stored tiles: the bytes of tile ``(level, n)`` at least ``width`` hashes wide."""
+
+    def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]: ...
+
+
+class TileHashReader:
+    """A ``merkle.HashReader`` over tiles: each batch of hashes costs one batch of tile reads."""
+
+    def __init__(self, tiles: TileReader) -> None:
+        self._tiles = tiles
+
+    def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
+        needed = [tile_for_index(index) for index in indexes]
+        unique = sorted({(t.level, t.n): t for t in needed}.values(), key=lambda t: (t.level, t.n))
+        widest = {(t.level, t.n): t for t in sorted(needed, key=lambda t: t.width)}
+        datas = self._tiles.read_tiles([widest[(t.level, t.n)] for t in unique])
+        by_key = {(t.level, t.n): d for t, d in zip(unique, datas, strict=True)}
+        return [
+            hash_from_tile(t, by_key[(t.level, t.n)], i)
+            for t, i in zip(needed, indexes, strict=True)
+        ]
+
+
+def edge_tiles(size: int) -> list[Tile]:
+    """The partial tiles on the right edge of a tree of ``size`` leaves, lowest level first.
+
+    A full rightmost tile is not on the edge: its root has moved up a level.
+    """
+    tiles = []
+    level = 0
+    while size >> (TILE_HEIGHT * level):
+        count = size >> (TILE_HEIGHT * level)
+        n, width = divmod(count, TILE_WIDTH)
+        if width:
+            tiles.append(Tile(level, n, width))
+        level += 1
+    return tiles
+
+
+def append_leaves(
+    size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
+) -> dict[tuple[int, int], bytes]:
+    """The tiles to write when ``leaf_hashes`` are appended to a tree of ``size`` leaves.
+
+    ``edge`` maps each level to the contents of its partial edge tile (``edge_tiles(size)``),
+    absent for an empty one. Returns ``{(level, n): data}`` for every tile that changes; a tile
+    that fills up hands its root to the level above. Cost: the leaves plus one 255-hash tile root
+    per 256 hashes filled.
+    """
+    writes: dict[tuple[int, int], bytes] = {}
+    incoming = list(leaf_hashes)
+    level = 0
+    while incoming:
+        count = size >> (TILE_HEIGHT * level)
+        n, width = divmod(count, TILE_WIDTH)
+        data = edge.get(level, b"")
+        if len(data) != width * HASH_SIZE:
+            raise RuntimeError(
+                f"edge tile of level {level} has {len(data)} bytes, not {width * 32}"
+            )
+        buffer = bytearray(data)
+        promoted = []
+        for leaf_hash in incoming:
+            buffer += leaf_hash
+            if len(buffer) == FULL_TILE_BYTES:
+                writes[(level, n)] = bytes(buffer)
+                promoted.append(root_from_leaf_hashes(_split_hashes(buffer)))
+                n += 1
+                buffer.clear()
+        if buffer:
+            writes[(level, n)] = bytes(buffer)
+        incoming = promoted
+        level += 1
+    return writes
+
+
+def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:
+    """An entry bundle: each entry as a big-endian uint16 length and its bytes."""
+    out = bytearray()
+    for entry in entries:
+        if len(entry) > ENTRY_BUNDLE_MAX_ENTRY:
+            raise ValidationError(
+                f"entry of {len(entry)} bytes exceeds the 65535-byte bundle limit"
+            )
+        out += len(entry).to_bytes(2, "big") + entry
+    return bytes(out)
+
+
+def decode_entry_bundle(data: bytes) -> list[bytes]:
+    """The inverse of ``encode_entry_bundle``; a truncated bundle is refused."""
+    entries = []
+    offset = 0
+    while offset < len(data):
+        if offset + 2 > len(data):
+            raise ValidationError("malformed entry bundle: truncated length")
+        length = int.from_bytes(data[offset : offset + 2], "big")
+        offset += 2
+        if offset + length > len(data):
+            raise ValidationError("malformed entry bundle: truncated entry")
+        entries.append(data[offset : offset + length])
+        offset += length
+    return entries
+
+
+def _split_hashes(data: bytes | bytearray) -> list[bytes]:
+    return [bytes(data[i : i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]
