@@ -1,0 +1,40 @@
+# make run   — create .venv, install sealtrail, start it on ./sealtrail-data
+# make test  — install what the tests need, lint, run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= sealtrail-data
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	@test -f $(DATA)/ledger.db || $(BIN)/sealtrail init --dir $(DATA)
+	$(BIN)/sealtrail append --dir $(DATA) examples/demo-events.jsonl
+	$(BIN)/sealtrail checkpoint --dir $(DATA)
+	$(BIN)/sealtrail verify --dir $(DATA)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

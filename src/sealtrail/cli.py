@@ -1,0 +1,294 @@
+"""The ``sealtrail`` command: thin commands over the library, errors handled once in ``main``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sealtrail.errors import SealtrailError, ValidationError, VerificationError
+from sealtrail.events import format_time, parse_time
+from sealtrail.ledger.log import Ledger
+from sealtrail.ledger.verify import VerifyReport
+from sealtrail.store.base import Query
+
+app = typer.Typer(
+    name="sealtrail",
+    help="A sealed, verifiable audit trail for software supply chains.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+prove_app = typer.Typer(
+    help="Print inclusion and consistency proofs as JSON.", no_args_is_help=True
+)
+app.add_typer(prove_app, name="prove")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DirOption = Annotated[
+    Path,
+    typer.Option(
+        "--dir", envvar="SEALTRAIL_DIR", help="Data directory of the ledger.", show_default=True
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+PROGRESS_FROM = 200_000  # records; below this a verification takes well under two seconds
+
+
+@contextmanager
+def _ledger(directory: Path) -> Iterator[Ledger]:
+    with Ledger.open(directory) as ledger:
+        yield ledger
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value).decode() + "\n")
+
+
+@app.command()
+def init(
+    directory: DirOption = Path("sealtrail-data"),
+    origin: Annotated[str | None, typer.Option(help="Log origin (also the key name).")] = None,
+) -> None:
+    """Create a new ledger and Ed25519 signing key; print the verifier key.
+
+    Example: sealtrail init --dir /var/lib/sealtrail --origin audit.example.com/sealtrail
+    """
+    with Ledger.create(directory, origin=origin) as ledger:
+        out.print(ledger.keyring.signer.verifier().to_text())
+
+
+@app.command()
+def append(
+    source: Annotated[str, typer.Argument(help="JSON Lines file of events, or - for stdin.")] = "-",
+    directory: DirOption = Path("sealtrail-data"),
+) -> None:
+    """Append events from JSON Lines, all or nothing; print {"appended", "first_seq", "size"}.
+
+    Example: sealtrail append events.jsonl
+    """
+    lines = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
+    with lines, _ledger(directory) as ledger:
+        events = list(_read_events(lines))
+        prepared = []
+        for number, event in events:
+            try:
+                prepared.extend(ledger.prepare([event]))
+            except ValidationError as error:
+                raise ValidationError(
+                    f"line {number}: {str(error).removeprefix('event 0: ')}"
+                ) from None
+        receipts = ledger.append_prepared(prepared)
+        ledger.checkpoint()
+        first = receipts[0].seq if receipts else None
+        _print_json({"appended": len(receipts), "first_seq": first, "size": ledger.size()})
+
+
+def _read_events(lines: Any) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                raise ValidationError(f"line {number}: invalid JSON ({error})") from None
+
+
+@app.command("verifier-key")
+def verifier_key(directory: DirOption = Path("sealtrail-data")) -> None:
+    """Print the C2SP signed-note verifier key (name+hex8+base64).
+
+    Example: sealtrail verifier-key > sealtrail.vkey
+    """
+    with _ledger(directory) as ledger:
+        out.print(ledger.keyring.signer.verifier().to_text())
+
+
+@app.command()
+def checkpoint(directory: DirOption = Path("sealtrail-data")) -> None:
+    """Sign a checkpoint for the current size if needed; print the signed note exactly.
+
+    Example: sealtrail checkpoint > checkpoint.txt
+    """
+    with _ledger(directory) as ledger:
+        sys.stdout.write(ledger.checkpoint().note)
+
+
+@prove_app.command("inclusion")
+def prove_inclusion(
+    index: int,
+    size: Annotated[
+        int | None, typer.Option(help="Tree size (default: latest checkpoint).")
+    ] = None,
+    directory: DirOption = Path("sealtrail-data"),
+) -> None:
+    """Inclusion proof of record INDEX as JSON.
+
+    Example: sealtrail prove inclusion 41 --size 100
+    """
+    with _ledger(directory) as ledger:
+        _print_json(ledger.prove_inclusion(index, size).to_json())
+
+
+@prove_app.command("consistency")
+def prove_consistency(
+    old_size: int,
+    size: Annotated[
+        int | None, typer.Option(help="Tree size (default: latest checkpoint).")
+    ] = None,
+    directory: DirOption = Path("sealtrail-data"),
+) -> None:
+    """Consistency proof from OLD_SIZE to the current (or given) size as JSON.
+
+    Example: sealtrail prove consistency 10 --size 100
+    """
+    with _ledger(directory) as ledger:
+        _print_json(ledger.prove_consistency(old_size, size).to_json())
+
+
+@app.command()
+def verify(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = False) -> None:
+    """Recompute the whole log and check every checkpoint; exit 1 at the first fault.
+
+    Example: sealtrail verify
+    """
+    with _ledger(directory) as ledger:
+        with _progress("verifying", ledger.size()) as advance:
+            report = ledger.verify(advance)
+        _report(report, as_json)
+
+
+def _report(report: VerifyReport, as_json: bool) -> None:
+    if as_json:
+        _print_json(
+            {
+                "ok": True,
+                "size": report.size,
+                "root": report.root.hex(),
+                "checkpoints": report.checkpoints,
+                "seconds": round(report.seconds, 3),
+            }
+        )
+        return
+    out.print(
+        f"ok: {report.size} records, {report.checkpoints} checkpoints verified, "
+        f"latest checkpoint at size {report.latest_checkpoint} ({report.seconds:.2f}s)"
+    )
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Any]:
+    if total < PROGRESS_FROM or not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda done, _total: progress.update(task, completed=done)
+
+
+@app.command()
+def query(
+    action: Annotated[list[str] | None, typer.Option(help="Action(s), e.g. image.pull.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="success, failure, not_found…")] = None,
+    actor: Annotated[str | None, typer.Option(help="Actor id.")] = None,
+    since: Annotated[str | None, typer.Option(help="RFC 3339 time, inclusive.")] = None,
+    until: Annotated[str | None, typer.Option(help="RFC 3339 time, exclusive.")] = None,
+    target_id: Annotated[str | None, typer.Option(help="Target id.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 50,
+    directory: DirOption = Path("sealtrail-data"),
+    as_json: JsonOption = False,
+) -> None:
+    """Search recorded events, newest first: a table, or JSON Lines with --json.
+
+    Example: sealtrail query --action image.pull --outcome failure --since 2026-01-01T00:00:00Z
+    """
+    q = Query(
+        actions=tuple(action or ()),
+        outcome=outcome,
+        actor_id=actor,
+        target_id=target_id,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+        limit=limit,
+    )
+    with _ledger(directory) as ledger:
+        records = ledger.query(q)
+    if as_json:
+        sys.stdout.write("".join(record.leaf.decode() + "\n" for record in records))
+        return
+    table = Table("seq", "time", "action", "outcome", "actor", "target")
+    for record in records:
+        event = orjson.loads(record.leaf)
+        target = event.get("target") or {}
+        table.add_row(
+            str(record.seq),
+            event["time"],
+            event["action"],
+            event["outcome"],
+            event["actor"]["id"],
+            str(target.get("id", "")),
+        )
+    out.print(table)
+
+
+def _time(value: str | None, option: str) -> str | None:
+    return None if value is None else format_time(parse_time(value, option))
+
+
+@app.command()
+def stats(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = False) -> None:
+    """Counts by action and outcome, the log size and the latest checkpoint.
+
+    Example: sealtrail stats --json
+    """
+    with _ledger(directory) as ledger:
+        everything = Query(limit=0)
+        latest = ledger.store.latest_checkpoint()
+        result = {
+            "size": ledger.size(),
+            "by_action": ledger.store.count_by("action", everything),
+            "by_outcome": ledger.store.count_by("outcome", everything),
+            "latest_checkpoint": None
+            if latest is None
+            else {"size": latest.size, "signed_at": latest.signed_at},
+        }
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"size {result['size']}, latest checkpoint {result['latest_checkpoint']}")
+    for title in ("by_action", "by_outcome"):
+        table = Table(title.removeprefix("by_"), "count")
+        for key, count in sorted(result[title].items()):  # type: ignore[attr-defined]
+            table.add_row(key, str(count))
+        out.print(table)
+
+
+def main() -> None:
+    """Entry point: usage errors are Typer's (exit 2); every sealtrail error is one line, exit 1."""
+    try:
+        app()
+    except VerificationError as error:
+        where = "" if error.index is None else f" at index {error.index}"
+        err.print(f"verification failed{where} ({error.reason}): {error}", markup=False)
+        sys.exit(1)
+    except SealtrailError as error:
+        err.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    except OSError as error:
+        err.print(f"error: {error.filename or ''}: {error.strerror or error}", markup=False)
+        sys.exit(1)

@@ -1,0 +1,330 @@
+"""The Ledger: append (group commit), read, prove, checkpoint and verify one Merkle log.
+
+    directory/
+      ledger.db        the SQLite store (records, hash tiles, checkpoints, metadata)
+      signing.key      the Ed25519 signer, mode 0600
+      verifier.keys    every verifier key the ledger has had, current last
+
+An append returns only after its batch is committed and fsynced. Appends from many threads are
+coalesced: the first caller to find no commit running becomes the leader and commits everything
+queued so far in one transaction; the others wait for it (``_GroupCommit``). Appends from other
+processes are serialised by the store's write transaction.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sealtrail.clock import Clock, SystemClock
+from sealtrail.errors import Conflict, NotFound, ValidationError
+from sealtrail.events import (
+    DEFAULT_LIMITS,
+    IndexedFields,
+    Limits,
+    PreparedEvent,
+    format_time,
+    indexed_fields,
+    prepare_event,
+    uuid7,
+    validate_event,
+)
+from sealtrail.ledger.keyring import Keyring
+from sealtrail.ledger.merkle import (
+    EMPTY_TREE_HASH,
+    prove_record,
+    prove_tree,
+    record_hash,
+    tree_hash,
+)
+from sealtrail.ledger.note import Checkpoint, open_checkpoint, sign_checkpoint
+from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
+from sealtrail.ledger.tiles import TileHashReader, append_leaves, edge_tiles
+from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
+from sealtrail.store.base import Query, Sequenced, Store, StoredCheckpoint, StoredRecord, WriteView
+from sealtrail.store.sqlite import SQLiteStore
+
+__all__ = ["DATABASE", "Ledger", "Receipt"]
+
+DATABASE = "ledger.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """An acknowledged append: the record's position and leaf hash. Durable when returned."""
+
+    seq: int
+    leaf_hash: bytes
+
+
+@dataclass(slots=True)
+class _Pending:
+    events: Sequence[tuple[PreparedEvent, IndexedFields]]
+    receipts: list[Receipt] | None = None
+    error: BaseException | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.receipts is not None or self.error is not None
+
+
+class _GroupCommit:
+    """Leader/follower group commit: many waiting appends, one transaction, one fsync."""
+
+    def __init__(
+        self, commit: Callable[[list[tuple[PreparedEvent, IndexedFields]]], list[Receipt]]
+    ):
+        self._commit = commit
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = False
+
+    def submit(self, events: Sequence[tuple[PreparedEvent, IndexedFields]]) -> list[Receipt]:
+        mine = _Pending(events)
+        group = None
+        with self._cond:
+            self._queue.append(mine)
+            while self._leading and not mine.done:
+                self._cond.wait()
+            if not mine.done:
+                self._leading = True
+                group, self._queue = self._queue, []
+        if group is not None:
+            self._lead(group)
+        if mine.error is not None:
+            raise mine.error
+        assert mine.receipts is not None
+        return mine.receipts
+
+    def _lead(self, group: list[_Pending]) -> None:
+        try:
+            receipts = self._commit([event for pending in group for event in pending.events])
+            start = 0
+            for pending in group:
+                pending.receipts = receipts[start : start + len(pending.events)]
+                start += len(pending.events)
+        except BaseException as error:  # every waiter hears of the failure, none hangs
+            for pending in group:
+                pending.error = error
+        finally:
+            with self._cond:
+                self._leading = False
+                self._cond.notify_all()
+
+
+class Ledger:
+    """One verifiable log over a store, signed by one keyring."""
+
+    def __init__(
+        self,
+        store: Store,
+        keyring: Keyring,
+        *,
+        clock: Clock | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        checkpoint_interval: float = 1.0,
+    ) -> None:
+        origin = store.get_meta("origin")
+        if origin is None:
+            raise NotFound("the store has no origin: it was never initialised")
+        self.origin = origin
+        self.store = store
+        self.keyring = keyring
+        self.clock: Clock = clock or SystemClock()
+        self.limits = limits
+        self.checkpoint_interval = checkpoint_interval
+        self._committer = _GroupCommit(self._commit)
+        self._edge: tuple[int, dict[int, bytes]] = (-1, {})
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+
+    @classmethod
+    def create(cls, directory: Path, *, origin: str | None = None, **options: Any) -> Ledger:
+        """A new ledger and signing key in ``directory``; refuses to touch an existing one."""
+        directory.mkdir(parents=True, exist_ok=True)
+        if (directory / DATABASE).exists():
+            raise Conflict(f"{directory}: a ledger exists already")
+        origin = origin or default_origin()
+        keyring = Keyring.create(directory, origin)
+        store = SQLiteStore(directory / DATABASE, create=True)
+        store.set_meta("origin", origin)
+        return cls(store, keyring, **options)
+
+    @classmethod
+    def open(cls, directory: Path, *, signing_key: str | None = None, **options: Any) -> Ledger:
+        """The ledger in ``directory``."""
+        if not (directory / DATABASE).exists():
+            raise NotFound(f"{directory}: no ledger here (run `sealtrail init`)")
+        keyring = Keyring.load(directory, signing_key)
+        return cls(SQLiteStore(directory / DATABASE), keyring, **options)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+        self.store.close()
+
+    # appending
+
+    def append(self, event: Mapping[str, Any]) -> Receipt:
+        """Validate, seal and durably store one event."""
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Iterable[Mapping[str, Any]]) -> list[Receipt]:
+        """Validate every event first (one invalid rejects them all), then store them together."""
+        return self.append_prepared(self.prepare(events))
+
+    def append_prepared(
+        self, prepared: Sequence[tuple[PreparedEvent, IndexedFields]]
+    ) -> list[Receipt]:
+        """Store events that ``prepare`` validated, together, durably."""
+        return self._committer.submit(prepared) if prepared else []
+
+    def prepare(
+        self, events: Iterable[Mapping[str, Any]]
+    ) -> list[tuple[PreparedEvent, IndexedFields]]:
+        """Validated, pre-encoded events ready to be sequenced; errors name the event's position."""
+        received_at = format_time(self.clock.now())
+        prepared = []
+        for position, raw in enumerate(events):
+            try:
+                event = validate_event(raw, self.limits)
+            except ValidationError as error:
+                raise ValidationError(f"event {position}: {error}") from None
+            prepared.append(
+                (prepare_event(event, id=uuid7(), received_at=received_at), indexed_fields(event))
+            )
+        return prepared
+
+    def _commit(self, events: list[tuple[PreparedEvent, IndexedFields]]) -> list[Receipt]:
+        hashes: list[bytes] = []
+
+        def build(size: int, view: WriteView) -> Sequenced:
+            leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(events)]
+            hashes[:] = [record_hash(leaf) for leaf in leaves]
+            tiles = append_leaves(size, self._edge_at(size, view), hashes)
+            return Sequenced(size, leaves, [fields for _, fields in events], tiles)
+
+        batch = self.store.append(build)
+        self._remember_edge(batch)
+        return [Receipt(batch.first_seq + i, h) for i, h in enumerate(hashes)]
+
+    def _edge_at(self, size: int, view: WriteView) -> dict[int, bytes]:
+        cached_size, edge = self._edge
+        if cached_size == size:
+            return edge
+        tiles = edge_tiles(size)
+        datas = view.read_tiles(tiles)
+        return {t.level: data[: t.width * 32] for t, data in zip(tiles, datas, strict=True)}
+
+    def _remember_edge(self, batch: Sequenced) -> None:
+        _, old = self._edge
+        edge = {}
+        for tile in edge_tiles(batch.new_size):
+            data = batch.tiles.get((tile.level, tile.n), old.get(tile.level))
+            if data is None:
+                self._edge = (-1, {})
+                return
+            edge[tile.level] = data
+        self._edge = (batch.new_size, edge)
+
+    # reading
+
+    def size(self) -> int:
+        return self.store.size()
+
+    def entry(self, seq: int) -> bytes:
+        records = self.store.read_records(seq, seq + 1)
+        if not records:
+            raise NotFound(f"no record at index {seq} (size {self.size()})")
+        return records[0].leaf
+
+    def query(self, query: Query) -> list[StoredRecord]:
+        return self.store.query(query)
+
+    def root(self, size: int) -> bytes:
+        """The root hash of the tree of ``size`` leaves (any size up to the current one)."""
+        self._check_size(size)
+        if size == 0:
+            return EMPTY_TREE_HASH
+        return tree_hash(size, TileHashReader(self.store))
+
+    # checkpoints
+
+    def checkpoint(self) -> StoredCheckpoint:
+        """The latest signed checkpoint, signing a new one first if it does not cover the log."""
+        latest = self.store.latest_checkpoint()
+        size = self.size()
+        if latest is not None and latest.size >= size:
+            return latest
+        body = Checkpoint(self.origin, size, self.root(size))
+        stored = StoredCheckpoint(
+            size, sign_checkpoint(body, self.keyring.signer), format_time(self.clock.now())
+        )
+        self.store.add_checkpoint(stored)
+        return stored
+
+    def start_checkpointer(self) -> None:
+        """Sign a checkpoint at most every ``checkpoint_interval`` seconds while the log grows."""
+        if self._checkpointer is None:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint_loop, daemon=True, name="sealtrail-checkpointer"
+            )
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        while not self._stop.wait(self.checkpoint_interval):
+            self.checkpoint()
+
+    def open_checkpoint(self, stored: StoredCheckpoint) -> Checkpoint:
+        return open_checkpoint(stored.note, self.keyring.verifiers, origin=self.origin)
+
+    # proofs
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
+        """Record ``index`` is in the tree of ``size`` (default: the latest checkpoint's size)."""
+        size = self.checkpoint().size if size is None else size
+        self._check_size(size)
+        if not 0 <= index < size:
+            raise ValidationError(f"index {index} is outside a tree of size {size}")
+        reader = TileHashReader(self.store)
+        proof = prove_record(size, index, reader)
+        return InclusionProof(index, size, tree_hash(size, reader), self.entry(index), tuple(proof))
+
+    def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
+        """The tree of ``old_size`` is a prefix of the tree of ``size`` (default: latest one)."""
+        size = self.checkpoint().size if size is None else size
+        self._check_size(size)
+        if not 0 < old_size <= size:
+            raise ValidationError(f"old size {old_size} must be between 1 and {size}")
+        reader = TileHashReader(self.store)
+        proof = prove_tree(size, old_size, reader)
+        return ConsistencyProof(
+            old_size, size, tree_hash(old_size, reader), tree_hash(size, reader), tuple(proof)
+        )
+
+    def _check_size(self, size: int) -> None:
+        current = self.size()
+        if not 0 <= size <= current:
+            raise ValidationError(f"size {size} is outside the log (current size {current})")
+
+    # verification
+
+    def verify(self, progress: ProgressCallback | None = None) -> VerifyReport:
+        """Recompute everything from the records; raise ``VerificationError`` at the first fault."""
+        return verify_log(self.store, self.keyring.verifiers, self.origin, progress)
+
+
+def default_origin() -> str:
+    """A log origin unique enough for one machine: ``HOST/sealtrail/RANDOM``."""
+    return f"{socket.gethostname() or 'localhost'}/sealtrail/{uuid7()[-8:]}"

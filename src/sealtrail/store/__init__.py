@@ -1,0 +1,1 @@
+"""Stores: one interface, one engine per database."""

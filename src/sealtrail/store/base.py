@@ -1,0 +1,119 @@
+"""The store interface: what the ledger needs from a database engine.
+
+A store keeps four things: the sealed records (leaf bytes plus the columns queries filter on), the
+hash tiles, the signed checkpoints and a little metadata. It knows nothing of Merkle trees: the
+ledger computes every hash and tile and hands the store plain rows to write, inside one write
+transaction that starts by reading the tree size (``append``). Two engines implement it: SQLite
+(``sqlite.py``) and PostgreSQL (a later engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sealtrail.events import IndexedFields
+from sealtrail.ledger.tiles import TileReader
+
+__all__ = ["Query", "Sequenced", "Store", "StoredCheckpoint", "StoredRecord", "WriteView"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One sealed record: its position and its leaf bytes (the canonical JSON)."""
+
+    seq: int
+    leaf: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A signed checkpoint as stored: the tree size it covers and the whole signed note."""
+
+    size: int
+    note: str
+    signed_at: str
+
+
+@dataclass(frozen=True)
+class Sequenced:
+    """What one write transaction adds: records from ``first_seq`` on, the tiles that change."""
+
+    first_seq: int
+    leaves: Sequence[bytes]
+    fields: Sequence[IndexedFields]
+    tiles: dict[tuple[int, int], bytes]
+
+    @property
+    def new_size(self) -> int:
+        return self.first_seq + len(self.leaves)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters over the indexed columns; every given filter must match. Newest first by default."""
+
+    actions: tuple[str, ...] = ()
+    category: str | None = None
+    outcome: str | None = None
+    actor_id: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    repository: str | None = None
+    digest: str | None = None
+    since: str | None = None  # canonical event time, inclusive
+    until: str | None = None  # canonical event time, exclusive
+    before_seq: int | None = None  # cursor: only records with a smaller seq
+    after_seq: int | None = None  # cursor: only records with a larger seq
+    oldest_first: bool = False
+    limit: int = 100
+    excluded_outcomes: tuple[str, ...] = ()
+
+
+class WriteView(TileReader, Protocol):
+    """What the ledger reads inside a write transaction: the tiles as that transaction sees them."""
+
+
+class Store(TileReader, Protocol):
+    """One interface, one engine per database."""
+
+    def append(self, build: Callable[[int, WriteView], Sequenced]) -> Sequenced:
+        """Sequence one batch: in a single write transaction read the tree size, call
+        ``build(size, view)``, write what it returns and commit durably (fsynced) before returning.
+        Two appenders, in one process or several, never see the same size."""
+        ...
+
+    def size(self) -> int: ...
+
+    def read_records(self, start: int, end: int) -> list[StoredRecord]:
+        """The stored records with ``start <= seq < end``, in seq order; gaps are not filled."""
+        ...
+
+    def iter_records(
+        self, start: int, end: int, chunk: int = 10_000
+    ) -> Iterator[list[StoredRecord]]:
+        """Like ``read_records`` in chunks, from one consistent snapshot."""
+        ...
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        """Keep a signed checkpoint; one already stored for the same size is kept as it is."""
+        ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every stored checkpoint, smallest size first."""
+        ...
+
+    def query(self, query: Query) -> list[StoredRecord]: ...
+
+    def count_by(self, column: str, query: Query) -> dict[str, int]:
+        """Counts of matching records grouped by an indexed column (``action``, ``outcome``...)."""
+        ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def close(self) -> None: ...

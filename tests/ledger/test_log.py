@@ -1,0 +1,179 @@
+"""The Ledger over a real SQLite file: appends, group commit, checkpoints, proofs."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+
+from sealtrail.errors import Conflict, NotFound, ValidationError, VerificationError
+from sealtrail.events import canonical_json
+from sealtrail.ledger import merkle
+from sealtrail.ledger.log import Ledger
+from sealtrail.ledger.note import Checkpoint, open_checkpoint
+from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
+from tests.ledger.conftest import ORIGIN, pull_event
+
+
+def test_append_seals_the_record_with_seq_id_and_received_at(ledger: Ledger) -> None:
+    receipt = ledger.append(pull_event(1))
+    record = orjson.loads(ledger.entry(receipt.seq))
+    assert receipt.seq == 0
+    assert record["seq"] == 0
+    assert record["received_at"] == "2026-11-20T12:00:00.000000Z"
+    assert record["id"][14] == "7"  # UUIDv7
+    assert ledger.entry(0) == canonical_json(record)
+    assert receipt.leaf_hash == merkle.record_hash(ledger.entry(0))
+
+
+def test_appended_events_survive_reopening(ledger: Ledger, data_dir: Path) -> None:
+    receipts = ledger.append_many([pull_event(i) for i in range(300)])
+    assert [r.seq for r in receipts] == list(range(300))
+    with Ledger.open(data_dir) as again:
+        assert again.size() == 300
+        assert orjson.loads(again.entry(299))["target"]["tag"] == "v299"
+        again.verify()
+
+
+def test_an_invalid_event_rejects_the_whole_batch(ledger: Ledger) -> None:
+    bad = pull_event(2)
+    del bad["target"]["repository"]
+    with pytest.raises(ValidationError, match=r"event 1: .*target\.repository"):
+        ledger.append_many([pull_event(1), bad, pull_event(3)])
+    assert ledger.size() == 0
+
+
+def test_create_refuses_an_existing_ledger(ledger: Ledger, data_dir: Path) -> None:
+    with pytest.raises(Conflict):
+        Ledger.create(data_dir)
+
+
+def test_open_without_a_ledger_says_so(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match="sealtrail init"):
+        Ledger.open(tmp_path / "nothing")
+
+
+def test_signing_key_is_owner_only(ledger: Ledger, data_dir: Path) -> None:
+    assert (data_dir / "signing.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_threads_are_group_committed_without_gaps(ledger: Ledger) -> None:
+    def worker(t: int) -> list[int]:
+        return [ledger.append(pull_event(t * 1000 + i)).seq for i in range(40)]
+
+    results: list[list[int]] = []
+    threads = [threading.Thread(target=lambda t=t: results.append(worker(t))) for t in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seqs = sorted(s for r in results for s in r)
+    assert seqs == list(range(32 * 40))
+    ledger.checkpoint()
+    assert ledger.verify().size == 32 * 40
+
+
+def _append_in_child(directory: str, offset: int) -> None:
+    with Ledger.open(Path(directory)) as ledger:
+        for i in range(60):
+            ledger.append_many([pull_event(offset + i), pull_event(offset + i + 1)])
+            if i % 20 == 0:
+                ledger.checkpoint()
+
+
+def test_several_processes_append_to_one_log_without_forking(
+    ledger: Ledger, data_dir: Path
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    children = [
+        ctx.Process(target=_append_in_child, args=(str(data_dir), n * 1000)) for n in range(3)
+    ]
+    for child in children:
+        child.start()
+    for i in range(50):
+        ledger.append(pull_event(10_000 + i))
+    for child in children:
+        child.join(120)
+        assert child.exitcode == 0
+    assert ledger.size() == 3 * 120 + 50
+    ledger.checkpoint()
+    assert ledger.verify().size == 3 * 120 + 50
+
+
+def test_checkpoint_is_signed_once_per_size_and_verifies(ledger: Ledger) -> None:
+    ledger.append_many([pull_event(i) for i in range(5)])
+    first = ledger.checkpoint()
+    assert ledger.checkpoint() == first
+    checkpoint = open_checkpoint(first.note, ledger.keyring.verifiers, origin=ORIGIN)
+    assert checkpoint == Checkpoint(ORIGIN, 5, ledger.root(5))
+    assert first.note.startswith(f"{ORIGIN}\n5\n")
+
+
+def test_inclusion_proofs_check_against_the_signed_checkpoint(ledger: Ledger) -> None:
+    ledger.append_many([pull_event(i) for i in range(1000)])
+    signed = open_checkpoint(ledger.checkpoint().note, ledger.keyring.verifiers)
+    for index in (0, 1, 255, 256, 511, 999):
+        proof = InclusionProof.from_json(
+            orjson.loads(orjson.dumps(ledger.prove_inclusion(index).to_json()))
+        )
+        assert (proof.size, proof.root) == (signed.size, signed.root_hash)
+        proof.check()
+        assert orjson.loads(proof.entry)["seq"] == index
+
+
+def test_consistency_proofs_link_old_checkpoints_to_new(ledger: Ledger) -> None:
+    sizes = []
+    for batch in (1, 7, 250, 300, 1000):
+        ledger.append_many([pull_event(i) for i in range(batch)])
+        sizes.append(ledger.checkpoint().size)
+    for old in sizes:
+        proof = ConsistencyProof.from_json(ledger.prove_consistency(old).to_json())
+        assert proof.old_root == ledger.root(old)
+        proof.check()
+
+
+def test_proofs_for_sizes_outside_the_log_are_refused(ledger: Ledger) -> None:
+    ledger.append_many([pull_event(i) for i in range(3)])
+    with pytest.raises(ValidationError, match="outside"):
+        ledger.prove_inclusion(3, 3)
+    with pytest.raises(ValidationError, match="outside the log"):
+        ledger.prove_inclusion(0, 4)
+    with pytest.raises(ValidationError, match="old size"):
+        ledger.prove_consistency(0)
+
+
+def test_a_tampered_proof_fails(ledger: Ledger) -> None:
+    ledger.append_many([pull_event(i) for i in range(20)])
+    proof = ledger.prove_inclusion(5)
+    forged = InclusionProof(
+        proof.index, proof.size, proof.root, proof.entry.replace(b"v5", b"v6"), proof.proof
+    )
+    with pytest.raises(VerificationError):
+        forged.check()
+
+
+def test_checkpointer_signs_within_the_interval(data_dir: Path) -> None:
+    with Ledger.create(data_dir, origin=ORIGIN, checkpoint_interval=0.05) as ledger:
+        ledger.start_checkpointer()
+        ledger.append(pull_event(1))
+        for _ in range(200):
+            latest = ledger.store.latest_checkpoint()
+            if latest is not None and latest.size == 1:
+                break
+            threading.Event().wait(0.01)
+        assert latest is not None
+        assert latest.size == 1
+
+
+def test_key_rotation_keeps_old_checkpoints_verifiable(ledger: Ledger, data_dir: Path) -> None:
+    ledger.append(pull_event(1))
+    ledger.checkpoint()
+    ledger.keyring.rotate(data_dir)
+    with Ledger.open(data_dir) as rotated:
+        rotated.append(pull_event(2))
+        rotated.checkpoint()
+        assert len(rotated.keyring.verifiers) == 2
+        assert rotated.verify().checkpoints == 2
