@@ -26,8 +26,8 @@ run: $(VENV)/.installed
 	$(BIN)/sealtrail verify --dir $(DATA)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 test: lint
