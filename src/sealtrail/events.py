@@ -22,20 +22,16 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-import os
 import re
-import threading
-import time as _time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any, Final
 
-import orjson
-import rfc8785
-
+from sealtrail.canonical import ASTRAL_RE, MAX_SAFE_INT, encode, fast_path_safe
+from sealtrail.catalog import ACTIONS, ActionSpec
 from sealtrail.errors import ValidationError
+from sealtrail.ids import UUID7Generator, uuid7
 
 __all__ = [
     "ACTIONS",
@@ -76,7 +72,6 @@ LEDGER_FIELDS: Final = ("id", "received_at", "seq")
 #: ``"received_at":"<27>"`` (43) + ``"seq":<up to 16 digits>`` (22) + 3 commas = 109, rounded up.
 LEDGER_RESERVE: Final = 128
 
-_MAX_SAFE_INT: Final = 2**53 - 1  # I-JSON (RFC 7493 2.2), and the most JCS can write
 _TILE_ENTRY_MAX: Final = 65535  # C2SP tlog-tiles entry bundles prefix each entry with a uint16
 _TOP_FIELDS = frozenset({
     "time", "action", "outcome", "severity", "actor",
@@ -91,72 +86,6 @@ _TARGET_PLAIN = _TARGET_NAMES | _TARGET_KEYS
 _TARGET_PATHS = {key: f"target.{key}" for key in _TARGET_NAMES}
 _SOURCE_PATHS = {key: f"source.{key}" for key in _SOURCE_FIELDS}
 _TRIGGERS = ("manual", "policy")
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """One cataloged action.
-
-    ``required_target`` lists the target fields, beside ``type`` and ``id`` (which every target
-    has), that an event with this action must carry as non-empty strings; when it is not empty the
-    target itself is required. Every ``image.*`` action requires ``registry`` and ``repository``
-    (``tag``, ``digest`` and ``full_digest`` are known but optional: a failed pull has no digest);
-    every ``tag.*`` action requires ``repository`` and ``tag``; the others require no target.
-    """
-
-    name: str
-    category: str
-    description: str
-    required_target: tuple[str, ...]
-
-
-_IMAGE = ("registry", "repository")
-_TAG = ("repository", "tag")
-_CATALOG = (
-    ("image.pull", "an image was pulled from a registry", _IMAGE),
-    ("image.push", "an image was pushed to a registry", _IMAGE),
-    ("image.delete", "an image or manifest was deleted from a registry", _IMAGE),
-    ("image.mount", "a blob was mounted from another repository", _IMAGE),
-    ("image.audit", "an image configuration was audited", _IMAGE),
-    ("tag.create", "a tag was created", _TAG),
-    ("tag.move", "a tag was moved to another manifest", _TAG),
-    ("tag.delete", "a tag was deleted", _TAG),
-    ("tag.immutability_change", "a tag became mutable or immutable", _TAG),
-    ("policy.create", "a policy was created", ()),
-    ("policy.update", "a policy was changed", ()),
-    ("policy.delete", "a policy was deleted", ()),
-    ("policy.apply", "a policy was applied to existing objects", ()),
-    ("package.download", "a package was downloaded", ()),
-    ("package.sync", "a package was synchronised from an upstream", ()),
-    ("vcs.commit", "a commit was made", ()),
-    ("vcs.push", "commits were pushed", ()),
-    ("vcs.pull_request", "a pull request was opened, changed or closed", ()),
-    ("vcs.file_change", "a file was changed", ()),
-    ("vcs.clone", "a repository was cloned", ()),
-    ("vcs.fetch", "a repository was fetched", ()),
-    ("vcs.merge", "a change was merged", ()),
-    ("vcs.comment", "a comment was made", ()),
-    ("auth.login", "someone logged in", ()),
-    ("auth.logout", "someone logged out", ()),
-    ("auth.login_failed", "a login failed", ()),
-    ("auth.key_used", "an API key was used", ()),
-    ("auth.key_created", "an API key was created", ()),
-    ("auth.key_revoked", "an API key was revoked", ()),
-    ("auth.denied", "a caller was denied access", ()),
-    ("http.request", "an HTTP request was served", ()),
-    ("config.change", "a configuration setting was changed", ()),
-    ("dockerfile.audit", "a Dockerfile was audited", ()),
-    ("alert.raised", "an alert rule fired", ()),
-    ("audit.verify", "the trail was verified", ()),
-    ("audit.export", "the trail was exported", ()),
-    ("audit.retention", "retention was applied to the trail", ()),
-)
-#: The action catalog. Actions outside it are accepted when they are ``category.verb`` in lower
-#: snake case, so producers can extend it; only cataloged actions get the required-target check.
-_ACTIONS = {
-    name: ActionSpec(name, name.partition(".")[0], text, req) for name, text, req in _CATALOG
-}
-ACTIONS: Final[Mapping[str, ActionSpec]] = MappingProxyType(_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -192,7 +121,6 @@ DEFAULT_LIMITS: Final = Limits()
 _ACTION_RE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+", re.ASCII)
 _MAX_ACTION = 128
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 _IPV4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_RE = re.compile(rf"{_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}", re.ASCII)
 _PLAIN_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
@@ -452,7 +380,7 @@ def _value(value: Any, depth: int, limits: Limits, event: _ValidEvent) -> Any:
             raise _TreeError(problem)
         return value
     if kind is int:
-        if -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
+        if -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
             return value
         raise _TreeError(f"integer {value} is outside ±(2**53-1) (I-JSON, RFC 7493)")
     if kind is bool or value is None:
@@ -498,7 +426,7 @@ def _object_value(
         if not key.isascii() or len(key) > limits.max_string:
             if problem := _string_problem(key, limits):
                 raise _TreeError(f"object key {json.dumps(key[:64])}: {problem}")
-            if _ASTRAL_RE.search(key):
+            if ASTRAL_RE.search(key):
                 event.exact = True
         try:
             out[key] = _value(item, depth, limits, event)
@@ -523,7 +451,7 @@ def _array_value(items: Iterable[Any], depth: int, limits: Limits, event: _Valid
 
 def _check_action_rules(event: dict[str, Any]) -> None:
     action = event["action"]
-    spec = _ACTIONS.get(action)
+    spec = ACTIONS.get(action)
     if spec is not None and spec.required_target:
         target = event.get("target")
         if target is None:
@@ -550,7 +478,7 @@ def _check_immutability_details(details: dict[str, Any]) -> None:
 
 
 def _check_size(event: _ValidEvent, limits: Limits) -> None:
-    size = len(_encode(event, fast=not event.exact))
+    size = len(encode(event, fast=not event.exact))
     budget = limits.max_event_bytes - LEDGER_RESERVE
     if size > budget:
         raise ValidationError(
@@ -624,73 +552,19 @@ def _format_utc(utc: datetime) -> str:
 # ---------------------------------------------------------------------------------------------
 # Canonical encoding
 
-_FAST_DEPTH = 128  # below orjson's own recursion limit of 255
-
 
 def canonical_json(value: Any) -> bytes:
     """The RFC 8785 (JCS) canonical JSON of ``value``; ``ValidationError`` if it has none.
 
-    orjson writes it when ``_fast_path_safe`` holds; ``rfc8785`` writes the rest.
+    orjson writes it when ``fast_path_safe`` holds; ``rfc8785`` writes the rest.
     """
-    return _encode(value, fast=_fast_path_ok(value))
+    return encode(value, fast=_fast_path_ok(value))
 
 
 def _fast_path_ok(value: Any) -> bool:
     if type(value) is _ValidEvent:  # validation has looked already
         return not value.exact
-    return _fast_path_safe(value, 0)
-
-
-def _encode(value: Any, *, fast: bool) -> bytes:
-    try:
-        if fast:
-            try:
-                return _orjson_sorted(value)
-            except orjson.JSONEncodeError:
-                pass  # a lone surrogate: let the exact encoder report it
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, UnicodeEncodeError, RecursionError) as error:
-        raise ValidationError(f"value has no canonical JSON form: {error}") from None
-
-
-def _orjson_sorted(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-
-
-def _fast_path_safe(value: Any, depth: int) -> bool:
-    """True when orjson's sorted output of ``value`` is its JCS form.
-
-    That needs built-in types only (no subclasses), no floats, integers within ±(2**53-1) and no
-    object key with a character above U+FFFF. Deeper than ``_FAST_DEPTH`` counts as unsafe.
-    """
-    kind = type(value)
-    if kind is dict:
-        try:
-            keys = "".join(value)  # TypeError unless every key is a str
-        except TypeError:
-            return False
-        if not keys.isascii() and _ASTRAL_RE.search(keys):
-            return False
-        return depth < _FAST_DEPTH and _fast_items_safe(value.values(), depth + 1)
-    if kind is list or kind is tuple:
-        return depth < _FAST_DEPTH and _fast_items_safe(value, depth + 1)
-    return _fast_items_safe((value,), depth)
-
-
-def _fast_items_safe(items: Iterable[Any], depth: int) -> bool:
-    for item in items:
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:
-            if -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
-                continue
-            return False
-        if kind is not dict and kind is not list and kind is not tuple:
-            return False
-        if not _fast_path_safe(item, depth):
-            return False
-    return True
+    return fast_path_safe(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,7 +572,7 @@ def _fast_items_safe(items: Iterable[Any], depth: int) -> bool:
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 _SEQ_KEY = b'"seq":'
-_MAX_SEQ_DIGITS = len(str(_MAX_SAFE_INT))
+_MAX_SEQ_DIGITS = len(str(MAX_SAFE_INT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,7 +591,7 @@ class PreparedEvent:
 
     def leaf(self, seq: int) -> bytes:
         """The exact canonical bytes of ``record(seq)``, without re-encoding it."""
-        if type(seq) is not int or not 0 <= seq <= _MAX_SAFE_INT:
+        if type(seq) is not int or not 0 <= seq <= MAX_SAFE_INT:
             raise ValidationError(f"seq: must be an integer in 0..2**53-1, got {_show(seq)}")
         return b"%s%s%d%s" % (self.head, _SEQ_KEY, seq, self.tail)
 
@@ -743,8 +617,8 @@ def prepare_event(event: dict[str, Any], *, id: str, received_at: str) -> Prepar
     for key, value in event.items():
         # Against the ASCII "seq", UTF-16 and code point order agree, so < is JCS order here.
         (before if key < "seq" else after)[key] = value
-    head = _encode(before, fast=fast)[:-1] + b","
-    tail = b"," + _encode(after, fast=fast)[1:] if after else b"}"
+    head = encode(before, fast=fast)[:-1] + b","
+    tail = b"," + encode(after, fast=fast)[1:] if after else b"}"
     size = len(head) + len(_SEQ_KEY) + _MAX_SEQ_DIGITS + len(tail)
     if size > _TILE_ENTRY_MAX:
         raise ValidationError(f"event: sealed record could reach {size} bytes, over 65535")
@@ -761,54 +635,6 @@ def _check_ledger_values(event: Mapping[str, Any], id: str, received_at: str) ->
         raise ValidationError(
             f"received_at: must be YYYY-MM-DDTHH:MM:SS.ffffffZ, got {_show(received_at)}"
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# Identifiers
-
-
-class UUID7Generator:
-    """RFC 9562 UUIDv7 strings, strictly increasing across threads (RFC 9562 6.2, method 1).
-
-    48 bits of Unix milliseconds, a 12-bit counter in ``rand_a`` (seeded at random below 2048
-    each new millisecond, incremented when the millisecond repeats), 62 random bits in ``rand_b``.
-    When the clock stands still or steps back the last millisecond is reused; when the counter
-    runs out the timestamp moves on by one millisecond.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ms = -1
-        self._counter = 0
-
-    def __call__(self, now_ms: int | None = None) -> str:
-        if now_ms is None:
-            now_ms = _time.time_ns() // 1_000_000
-        if not 0 <= now_ms < 1 << 48:
-            raise ValidationError(f"now_ms: must be in 0..2**48-1, got {now_ms}")
-        seed = int.from_bytes(os.urandom(10))
-        with self._lock:
-            ms, counter = self._next(now_ms, seed >> 69)
-        value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | (seed & (1 << 62) - 1)
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-    def _next(self, now_ms: int, fresh_counter: int) -> tuple[int, int]:
-        if now_ms > self._ms:
-            self._ms, self._counter = now_ms, fresh_counter
-        elif self._counter < 0xFFF:
-            self._counter += 1
-        else:
-            self._ms, self._counter = self._ms + 1, 0
-        return self._ms, self._counter
-
-
-_UUID7 = UUID7Generator()
-
-
-def uuid7(now_ms: int | None = None) -> str:
-    """A UUIDv7 from the process-wide generator; ``now_ms`` defaults to the system clock."""
-    return _UUID7(now_ms)
 
 
 # ---------------------------------------------------------------------------------------------
