@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= sealtrail-data
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean test-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test-deps:
+	scripts/install-test-deps
+
+test: lint test-deps
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed-test
