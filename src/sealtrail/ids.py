@@ -24,18 +24,26 @@ class UUID7Generator:
         self._lock = threading.Lock()
         self._ms = -1
         self._counter = 0
+        self._pool = b""  # os.urandom read 4 KiB at a time: one system call per 409 identifiers
+        self._used = 0
 
     def __call__(self, now_ms: int | None = None) -> str:
         if now_ms is None:
             now_ms = _time.time_ns() // 1_000_000
         if not 0 <= now_ms < 1 << 48:
             raise ValidationError(f"now_ms: must be in 0..2**48-1, got {now_ms}")
-        seed = int.from_bytes(os.urandom(10))
         with self._lock:
+            seed = int.from_bytes(self._random(10))
             ms, counter = self._next(now_ms, seed >> 69)
         value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | (seed & (1 << 62) - 1)
         text = f"{value:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    def _random(self, n: int) -> bytes:
+        if self._used + n > len(self._pool):
+            self._pool, self._used = os.urandom(4096), 0
+        self._used += n
+        return self._pool[self._used - n : self._used]
 
     def _next(self, now_ms: int, fresh_counter: int) -> tuple[int, int]:
         if now_ms > self._ms:

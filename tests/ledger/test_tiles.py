@@ -16,6 +16,7 @@ from sealtrail.ledger.tiles import (
     TILE_WIDTH,
     Tile,
     TileHashReader,
+    TileNodeCache,
     append_leaves,
     decode_entry_bundle,
     edge_tiles,
@@ -160,3 +161,16 @@ def test_entry_bundles_round_trip_and_refuse_truncation() -> None:
         decode_entry_bundle(data[:-1])
     with pytest.raises(ValidationError, match="65535"):
         encode_entry_bundle([b"x" * 65536])
+
+
+def test_full_tile_cache_gives_the_same_hashes_as_the_tiles() -> None:
+    size = 3 * 65536 // 2 + 77
+    store = DictTiles()
+    store.append(leaf_hashes(size))
+    plain, cached = TileHashReader(store), TileHashReader(store, TileNodeCache(limit=16))
+    indexes = list(range(merkle.stored_hash_count(size)))
+    random.Random(3).shuffle(indexes)
+    for start in range(0, len(indexes), 5000):
+        batch = indexes[start : start + 5000]
+        assert cached.read_hashes(batch) == plain.read_hashes(batch)
+    assert merkle.tree_hash(size, cached) == merkle.tree_hash(size, plain)

@@ -13,10 +13,11 @@ processes are serialised by the store's write transaction.
 
 from __future__ import annotations
 
+import queue
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from sealtrail.ledger.merkle import (
 )
 from sealtrail.ledger.note import Checkpoint, open_checkpoint, sign_checkpoint
 from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
-from sealtrail.ledger.tiles import TileHashReader, append_leaves, edge_tiles
+from sealtrail.ledger.tiles import TileHashReader, TileNodeCache, append_leaves, edge_tiles
 from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
 from sealtrail.store.base import Query, Sequenced, Store, StoredCheckpoint, StoredRecord, WriteView
 from sealtrail.store.sqlite import SQLiteStore
@@ -64,41 +65,64 @@ class Receipt:
 @dataclass(slots=True)
 class _Pending:
     events: Sequence[tuple[PreparedEvent, IndexedFields]]
+    done: threading.Event = field(default_factory=threading.Event)
     receipts: list[Receipt] | None = None
     error: BaseException | None = None
 
-    @property
-    def done(self) -> bool:
-        return self.receipts is not None or self.error is not None
-
 
 class _GroupCommit:
-    """Leader/follower group commit: many waiting appends, one transaction, one fsync."""
+    """Group commit: one committer thread takes every append queued so far into one transaction.
+
+    Appenders queue a request and wait on its own event, so a commit wakes exactly the threads it
+    served; while the committer waits for the disk, the next group gathers in the queue.
+    """
 
     def __init__(
         self, commit: Callable[[list[tuple[PreparedEvent, IndexedFields]]], list[Receipt]]
     ):
         self._commit = commit
-        self._cond = threading.Condition()
-        self._queue: list[_Pending] = []
-        self._leading = False
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
     def submit(self, events: Sequence[tuple[PreparedEvent, IndexedFields]]) -> list[Receipt]:
+        self._ensure_thread()
         mine = _Pending(events)
-        group = None
-        with self._cond:
-            self._queue.append(mine)
-            while self._leading and not mine.done:
-                self._cond.wait()
-            if not mine.done:
-                self._leading = True
-                group, self._queue = self._queue, []
-        if group is not None:
-            self._lead(group)
+        self._queue.put(mine)
+        mine.done.wait()
         if mine.error is not None:
             raise mine.error
         assert mine.receipts is not None
         return mine.receipts
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, daemon=True, name="sealtrail-committer"
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while (first := self._queue.get()) is not None:
+            group = [first]
+            stop = False
+            while not self._queue.empty():
+                pending = self._queue.get_nowait()
+                if pending is None:
+                    stop = True
+                    break
+                group.append(pending)
+            self._lead(group)
+            if stop:
+                return
 
     def _lead(self, group: list[_Pending]) -> None:
         try:
@@ -110,10 +134,8 @@ class _GroupCommit:
         except BaseException as error:  # every waiter hears of the failure, none hangs
             for pending in group:
                 pending.error = error
-        finally:
-            with self._cond:
-                self._leading = False
-                self._cond.notify_all()
+        for pending in group:
+            pending.done.set()
 
 
 class Ledger:
@@ -139,6 +161,8 @@ class Ledger:
         self.checkpoint_interval = checkpoint_interval
         self._committer = _GroupCommit(self._commit)
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
+        self._tiles = TileNodeCache()
+        self._roots: dict[int, bytes] = {}  # root hash by tree size; sizes never change roots
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
@@ -169,6 +193,7 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
+        self._committer.close()
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join()
@@ -254,10 +279,19 @@ class Ledger:
 
     def root(self, size: int) -> bytes:
         """The root hash of the tree of ``size`` leaves (any size up to the current one)."""
-        self._check_size(size)
-        if size == 0:
-            return EMPTY_TREE_HASH
-        return tree_hash(size, TileHashReader(self.store))
+        root = self._roots.get(size)
+        if root is None:
+            self._check_size(size)
+            if size == 0:
+                return EMPTY_TREE_HASH
+            root = tree_hash(size, self._reader())
+            if len(self._roots) > 4096:
+                self._roots.clear()
+            self._roots[size] = root
+        return root
+
+    def _reader(self) -> TileHashReader:
+        return TileHashReader(self.store, self._tiles)
 
     # checkpoints
 
@@ -297,9 +331,8 @@ class Ledger:
         self._check_size(size)
         if not 0 <= index < size:
             raise ValidationError(f"index {index} is outside a tree of size {size}")
-        reader = TileHashReader(self.store)
-        proof = prove_record(size, index, reader)
-        return InclusionProof(index, size, tree_hash(size, reader), self.entry(index), tuple(proof))
+        proof = prove_record(size, index, self._reader())
+        return InclusionProof(index, size, self.root(size), self.entry(index), tuple(proof))
 
     def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
         """The tree of ``old_size`` is a prefix of the tree of ``size`` (default: latest one)."""
@@ -307,11 +340,8 @@ class Ledger:
         self._check_size(size)
         if not 0 < old_size <= size:
             raise ValidationError(f"old size {old_size} must be between 1 and {size}")
-        reader = TileHashReader(self.store)
-        proof = prove_tree(size, old_size, reader)
-        return ConsistencyProof(
-            old_size, size, tree_hash(old_size, reader), tree_hash(size, reader), tuple(proof)
-        )
+        proof = prove_tree(size, old_size, self._reader())
+        return ConsistencyProof(old_size, size, self.root(old_size), self.root(size), tuple(proof))
 
     def _check_size(self, size: int) -> None:
         current = self.size()

@@ -14,12 +14,19 @@ and ``append_leaves`` computes which tiles an append writes.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from sealtrail.errors import ValidationError
-from sealtrail.ledger.merkle import HASH_SIZE, root_from_leaf_hashes, split_stored_hash_index
+from sealtrail.ledger.merkle import (
+    HASH_SIZE,
+    node_hash,
+    root_from_leaf_hashes,
+    split_stored_hash_index,
+)
 
 __all__ = [
     "ENTRY_BUNDLE_MAX_ENTRY",
@@ -27,6 +34,7 @@ __all__ = [
     "TILE_WIDTH",
     "Tile",
     "TileHashReader",
+    "TileNodeCache",
     "TileReader",
     "append_leaves",
     "decode_entry_bundle",
@@ -95,12 +103,17 @@ class Tile:
         return cls(level, int("".join(groups)), width)
 
 
+# The index arithmetic is pure and a proof repeats it for the same few indexes: remember it.
+_split = lru_cache(maxsize=1 << 16)(split_stored_hash_index)
+
+
+@lru_cache(maxsize=1 << 16)
 def tile_for_index(index: int) -> Tile:
     """The smallest tile that holds stored hash ``index`` (see ``merkle.stored_hash_index``).
 
     A stored hash of level ``8L + r`` is the root of ``2**r`` consecutive hashes of tile level L.
     """
-    level, n = split_stored_hash_index(index)
+    level, n = _split(index)
     tile_level, r = divmod(level, TILE_HEIGHT)
     first = n << r  # index at tile level of the first hash it covers
     tile_n, offset = divmod(first, TILE_WIDTH)
@@ -112,7 +125,7 @@ def hash_from_tile(tile: Tile, data: bytes, index: int) -> bytes:
 
     Costs up to ``2**r - 1`` node hashes for a hash ``r`` levels above the tile's level.
     """
-    level, n = split_stored_hash_index(index)
+    level, n = _split(index)
     tile_level, r = divmod(level, TILE_HEIGHT)
     first = n << r
     if tile_level != tile.level or first >> TILE_HEIGHT != tile.n:
@@ -132,22 +145,97 @@ class TileReader(Protocol):
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]: ...
 
 
-class TileHashReader:
-    """A ``merkle.HashReader`` over tiles: each batch of hashes costs one batch of tile reads."""
+class TileNodeCache:
+    """Every hash inside recently used tiles, computed once per tile and width.
 
-    def __init__(self, tiles: TileReader) -> None:
+    A tile's hashes are the bottom row of up to 8 levels of complete subtrees; its nodes are kept
+    level by level, so a hash ``r`` levels up costs a slice instead of ``2**r - 1`` hashes. A tile
+    of a given width never changes (tiles only grow, as prefixes), so ``(level, n, width)`` is a
+    safe key for partial tiles as well as full ones. Thread-safe enough for a cache: the worst race
+    computes a tile twice.
+    """
+
+    def __init__(self, limit: int = 2048) -> None:
+        self._limit = limit
+        self._tiles: OrderedDict[tuple[int, int, int], list[bytes]] = OrderedDict()
+
+    def get(self, level: int, n: int, width: int) -> list[bytes] | None:
+        key = (level, n, width)
+        nodes = self._tiles.get(key)
+        if nodes is not None:
+            self._tiles.move_to_end(key)
+        return nodes
+
+    def nodes(self, level: int, n: int, data: bytes) -> list[bytes]:
+        """The nodes of tile ``(level, n)`` holding ``data``, from the cache or computed now."""
+        width = len(data) // HASH_SIZE
+        found = self.get(level, n, width)
+        if found is not None:
+            return found
+        rows = [data[: width * HASH_SIZE]]
+        while len(rows[-1]) >= 2 * HASH_SIZE:
+            below = rows[-1]
+            pairs = len(below) // (2 * HASH_SIZE)
+            rows.append(
+                b"".join(
+                    node_hash(below[i : i + 32], below[i + 32 : i + 64])
+                    for i in range(0, pairs * 64, 64)
+                )
+            )
+        self._tiles[(level, n, width)] = rows
+        if len(self._tiles) > self._limit:
+            self._tiles.popitem(last=False)
+        return rows
+
+
+class TileHashReader:
+    """A ``merkle.HashReader`` over tiles: each batch of hashes costs one batch of tile reads.
+
+    With a ``TileNodeCache``, hashes of full tiles come from the cache without a read, and a
+    partial tile is hashed once per width it is seen at.
+    """
+
+    def __init__(self, tiles: TileReader, cache: TileNodeCache | None = None) -> None:
         self._tiles = tiles
+        self._cache = cache
 
     def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
         needed = [tile_for_index(index) for index in indexes]
-        unique = sorted({(t.level, t.n): t for t in needed}.values(), key=lambda t: (t.level, t.n))
-        widest = {(t.level, t.n): t for t in sorted(needed, key=lambda t: t.width)}
-        datas = self._tiles.read_tiles([widest[(t.level, t.n)] for t in unique])
-        by_key = {(t.level, t.n): d for t, d in zip(unique, datas, strict=True)}
-        return [
-            hash_from_tile(t, by_key[(t.level, t.n)], i)
-            for t, i in zip(needed, indexes, strict=True)
-        ]
+        if self._cache is None:
+            datas = self._read(needed)
+            pairs = zip(needed, indexes, strict=True)
+            return [hash_from_tile(t, datas[(t.level, t.n)], i) for t, i in pairs]
+        cache = self._cache
+        nodes = {}
+        for tile in needed:
+            full = cache.get(tile.level, tile.n, TILE_WIDTH)
+            if full is not None:
+                nodes[(tile.level, tile.n)] = full
+        missing = [t for t in needed if (t.level, t.n) not in nodes]
+        for (level, n), data in self._read(missing).items():
+            nodes[(level, n)] = cache.nodes(level, n, data)
+        return [_node(nodes[(t.level, t.n)], i) for t, i in zip(needed, indexes, strict=True)]
+
+    def _read(self, tiles: Sequence[Tile]) -> dict[tuple[int, int], bytes]:
+        """One read of the widest version of each tile asked for."""
+        widest: dict[tuple[int, int], Tile] = {}
+        for tile in tiles:
+            key = (tile.level, tile.n)
+            if key not in widest or widest[key].width < tile.width:
+                widest[key] = tile
+        datas = self._tiles.read_tiles(list(widest.values())) if widest else []
+        return dict(zip(widest, datas, strict=True))
+
+
+def _node(rows: list[bytes], index: int) -> bytes:
+    """Stored hash ``index`` from the node rows of the tile holding it."""
+    level, n = _split(index)
+    r = level % TILE_HEIGHT
+    offset = (n % (TILE_WIDTH >> r)) * HASH_SIZE
+    node = rows[r][offset : offset + HASH_SIZE]
+    if len(node) != HASH_SIZE:
+        raise ValidationError(f"stored hash {index} is beyond its tile's width")
+    return node
 
 
 def edge_tiles(size: int) -> list[Tile]:

@@ -26,7 +26,7 @@ from sealtrail.errors import SealtrailError, VerificationError
 from sealtrail.ledger.merkle import HASH_SIZE, CompactRange, tree_hash
 from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
 from sealtrail.ledger.tiles import TILE_WIDTH, Tile, TileHashReader
-from sealtrail.store.base import Store, StoredRecord
+from sealtrail.store.base import Store
 
 __all__ = ["ProgressCallback", "VerifyReport", "verify_log"]
 
@@ -107,10 +107,11 @@ class _Rebuild:
         self.disagreeing: list[Checkpoint] = []  # older checkpoints the rebuilt tree disagrees with
         self.last_agreed = 0
 
-    def add(self, chunk: list[StoredRecord]) -> None:
+    def add(self, chunk: list[tuple[int, bytes]]) -> None:
         start = self.tree.size
         _check_positions(chunk, start)
-        hashes = [hashlib.sha256(b"\x00" + record.leaf).digest() for record in chunk]
+        sha256 = hashlib.sha256
+        hashes = [sha256(b"\x00" + leaf).digest() for _, leaf in chunk]
         _compare_with_tiles(self.store, chunk, hashes, start)
         offset = 0
         while self.pending and self.pending[0].size <= start + len(hashes):
@@ -148,7 +149,7 @@ def _rebuild(
     store: Store, size: int, checkpoints: list[Checkpoint], progress: ProgressCallback | None
 ) -> CompactRange:
     rebuild = _Rebuild(store, checkpoints)
-    for chunk in store.iter_records(0, size):
+    for chunk in store.iter_rows(0, size):
         rebuild.add(chunk)
         if progress is not None:
             progress(rebuild.tree.size, size)
@@ -161,18 +162,18 @@ def _rebuild(
     return rebuild.finish()
 
 
-def _check_positions(chunk: list[StoredRecord], start: int) -> None:
-    if chunk[0].seq == start and chunk[-1].seq == start + len(chunk) - 1:
+def _check_positions(chunk: list[tuple[int, bytes]], start: int) -> None:
+    if chunk[0][0] == start and chunk[-1][0] == start + len(chunk) - 1:
         return
-    for expected, record in enumerate(chunk, start):
-        if record.seq != expected:
+    for expected, (seq, _) in enumerate(chunk, start):
+        if seq != expected:
             raise VerificationError(
                 f"record missing at index {expected}", reason="record_missing", index=expected
             )
 
 
 def _compare_with_tiles(
-    store: Store, chunk: list[StoredRecord], hashes: list[bytes], start: int
+    store: Store, chunk: list[tuple[int, bytes]], hashes: list[bytes], start: int
 ) -> None:
     first_tile, last_tile = start // TILE_WIDTH, (start + len(chunk) - 1) // TILE_WIDTH
     tiles = [Tile(0, n) for n in range(first_tile, last_tile + 1)]
@@ -184,16 +185,16 @@ def _compare_with_tiles(
     offset = (start % TILE_WIDTH) * HASH_SIZE
     if stored[offset : offset + len(hashes) * HASH_SIZE] == b"".join(hashes):
         return
-    for i, (record, leaf_hash) in enumerate(zip(chunk, hashes, strict=True)):
+    for i, ((_, leaf), leaf_hash) in enumerate(zip(chunk, hashes, strict=True)):
         at = offset + i * HASH_SIZE
         if stored[at : at + HASH_SIZE] != leaf_hash:
-            raise _fault(record, start + i)
+            raise _fault(leaf, start + i)
 
 
-def _fault(record: StoredRecord, index: int) -> VerificationError:
+def _fault(leaf: bytes, index: int) -> VerificationError:
     """Say why the record at ``index`` does not hash to what was stored for it."""
     try:
-        claimed = orjson.loads(record.leaf).get("seq")
+        claimed = orjson.loads(leaf).get("seq")
     except (orjson.JSONDecodeError, AttributeError):
         claimed = index
     if isinstance(claimed, int) and claimed != index:

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sealtrail.events import IndexedFields
 from sealtrail.ledger.tiles import TileReader
 
-__all__ = ["Query", "Sequenced", "Store", "StoredCheckpoint", "StoredRecord", "WriteView"]
+__all__ = [
+    "ApiKeyRow",
+    "Query",
+    "Sequenced",
+    "Store",
+    "StoredCheckpoint",
+    "StoredRecord",
+    "WriteView",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,13 @@ class Sequenced:
 
 @dataclass(frozen=True)
 class Query:
-    """Filters over the indexed columns; every given filter must match. Newest first by default."""
+    """Filters over the indexed columns; every given filter must match. Newest first by default.
+
+    ``actions`` is any of; an ``excluded_*`` field drops records whose column holds one of its
+    values (records without a repository or actor stay). ``text`` is free text over each record's
+    message and details, every term required, each matched as a case-insensitive substring (a
+    phrase keeps its spaces); a term holding NUL or a lone surrogate is a ``ValidationError``.
+    """
 
     actions: tuple[str, ...] = ()
     category: str | None = None
@@ -69,6 +83,24 @@ class Query:
     oldest_first: bool = False
     limit: int = 100
     excluded_outcomes: tuple[str, ...] = ()
+    excluded_actions: tuple[str, ...] = ()
+    excluded_categories: tuple[str, ...] = ()
+    excluded_actor_ids: tuple[str, ...] = ()
+    excluded_repositories: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()  # free text over message and details
+
+
+class ApiKeyRow(NamedTuple):
+    """An API key as stored: never the secret, only its SHA-256."""
+
+    key_id: str
+    secret_hash: str
+    name: str
+    role: str
+    actor_id: str | None
+    created_at: str
+    created_by: str | None
+    revoked_at: str | None
 
 
 class WriteView(TileReader, Protocol):
@@ -96,6 +128,12 @@ class Store(TileReader, Protocol):
         """Like ``read_records`` in chunks, from one consistent snapshot."""
         ...
 
+    def iter_rows(
+        self, start: int, end: int, chunk: int = 10_000
+    ) -> Iterator[list[tuple[int, bytes]]]:
+        """``iter_records`` as plain ``(seq, leaf)`` tuples: the cheap form for full scans."""
+        ...
+
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
         """Keep a signed checkpoint; one already stored for the same size is kept as it is."""
         ...
@@ -106,7 +144,12 @@ class Store(TileReader, Protocol):
         """Every stored checkpoint, smallest size first."""
         ...
 
-    def query(self, query: Query) -> list[StoredRecord]: ...
+    def query(self, query: Query) -> list[StoredRecord]:
+        """Up to ``query.limit`` records matching every filter of ``query``, by seq (newest first
+        unless ``oldest_first``). Every engine implements every ``Query`` field, the ``excluded_*``
+        fields and the free ``text`` terms included (searched in the message and the details as
+        text, substrings matching, case-insensitively); hostile text is never a syntax error."""
+        ...
 
     def count_by(self, column: str, query: Query) -> dict[str, int]:
         """Counts of matching records grouped by an indexed column (``action``, ``outcome``...)."""
@@ -115,5 +158,19 @@ class Store(TileReader, Protocol):
     def get_meta(self, key: str) -> str | None: ...
 
     def set_meta(self, key: str, value: str) -> None: ...
+
+    def writable(self) -> bool:
+        """Whether the store accepts writes right now (readiness)."""
+        ...
+
+    def add_key(self, key: ApiKeyRow) -> None: ...
+
+    def key_by_hash(self, secret_hash: str) -> ApiKeyRow | None: ...
+
+    def list_keys(self) -> list[ApiKeyRow]: ...
+
+    def revoke_key(self, key_id: str, at: str) -> bool:
+        """Mark a key revoked; False when there is no such unrevoked key."""
+        ...
 
     def close(self) -> None: ...

@@ -12,14 +12,24 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from sealtrail.errors import StoreUnavailable, ValidationError
 from sealtrail.ledger.tiles import Tile
-from sealtrail.store.base import Query, Sequenced, StoredCheckpoint, StoredRecord, WriteView
+from sealtrail.store.base import (
+    ApiKeyRow,
+    Query,
+    Sequenced,
+    StoredCheckpoint,
+    StoredRecord,
+    WriteView,
+)
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -41,10 +51,8 @@ CREATE TABLE records (
 );
 CREATE INDEX records_time ON records (time);
 CREATE INDEX records_action ON records (action);
-CREATE INDEX records_category ON records (category);
 CREATE INDEX records_outcome ON records (outcome);
 CREATE INDEX records_actor ON records (actor_id);
-CREATE INDEX records_target ON records (target_type, target_id);
 CREATE INDEX records_target_id ON records (target_id);
 CREATE INDEX records_repository ON records (repository);
 CREATE INDEX records_digest ON records (digest);
@@ -53,7 +61,34 @@ CREATE TABLE tiles (level INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NU
 CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL, signed_at TEXT NOT NULL);
 """
 
-_GROUPABLE = {"action", "category", "outcome", "actor_id", "target_type", "repository"}
+# Each step takes the schema from version N to N + 1, inside one transaction: SQL, or a function
+# of the write connection.
+_MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    1: """
+CREATE TABLE api_keys (
+    key_id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    actor_id TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    revoked_at TEXT
+);
+""",
+    2: lambda conn: _create_text_index(conn),  # the free-text index, at the end of this module
+}
+
+_GROUPABLE = {
+    "action": "action",
+    "category": "category",
+    "outcome": "outcome",
+    "actor_id": "actor_id",
+    "target_type": "target_type",
+    "repository": "repository",
+    "day": "substr(time, 1, 10)",
+    "hour": "substr(time, 1, 13)",
+}
 
 
 class _Reads:
@@ -88,10 +123,9 @@ class SQLiteStore:
         self._writer = self._connect()
         if create:
             self._writer.executescript(_SCHEMA)
-            self._writer.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        self._check_schema()
+            self._writer.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        self._migrate()
+        self._trigram = _text_tokenizer(self._writer) == "trigram"
         self._reads = _Reads(self._reader)
 
     def _connect(self) -> sqlite3.Connection:
@@ -112,12 +146,31 @@ class SQLiteStore:
             self._local.conn = conn
         return conn
 
-    def _check_schema(self) -> None:
-        row = self._writer.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or int(row[0]) > SCHEMA_VERSION:
-            raise StoreUnavailable(
-                f"{self.path}: schema {row and row[0]} is newer than this sealtrail"
-            )
+    def _migrate(self) -> None:
+        """Bring the schema up to ``SCHEMA_VERSION``, one step per transaction; refuse a schema
+        newer than this code. The version is re-read under the write lock, so two processes
+        opening an old ledger at once run each step once; a failing step is rolled back."""
+        conn = self._writer
+        while (version := self._schema_version()) < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._schema_version()
+                if version < SCHEMA_VERSION:
+                    step = _MIGRATIONS[version]
+                    conn.execute(step) if isinstance(step, str) else step(conn)
+                    sql = "UPDATE meta SET value = ? WHERE key = 'schema_version'"
+                    conn.execute(sql, (str(version + 1),))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        if version > SCHEMA_VERSION:
+            raise StoreUnavailable(f"{self.path}: schema {version} is newer than this sealtrail")
+
+    def _schema_version(self) -> int:
+        sql = "SELECT value FROM meta WHERE key = 'schema_version'"
+        (text,) = self._writer.execute(sql).fetchone()
+        return int(text)
 
     def append(self, build: Callable[[int, WriteView], Sequenced]) -> Sequenced:
         with self._write_lock:
@@ -155,6 +208,7 @@ class SQLiteStore:
             for i, (leaf, f) in enumerate(zip(batch.leaves, batch.fields, strict=True))
         ]
         conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany(_INSERT_TEXT, _text_rows(enumerate(batch.leaves, batch.first_seq)))
         conn.executemany(
             "INSERT OR REPLACE INTO tiles (level, n, data) VALUES (?, ?, ?)",
             [(level, n, data) for (level, n), data in batch.tiles.items()],
@@ -177,6 +231,12 @@ class SQLiteStore:
     def iter_records(
         self, start: int, end: int, chunk: int = 10_000
     ) -> Iterator[list[StoredRecord]]:
+        for rows in self.iter_rows(start, end, chunk):
+            yield [StoredRecord(seq, leaf) for seq, leaf in rows]
+
+    def iter_rows(
+        self, start: int, end: int, chunk: int = 10_000
+    ) -> Iterator[list[tuple[int, bytes]]]:
         conn = self._connect()  # its own snapshot, held for the whole scan
         try:
             conn.execute("BEGIN")
@@ -185,7 +245,9 @@ class SQLiteStore:
                 (start, end),
             )
             while rows := cursor.fetchmany(chunk):
-                yield [StoredRecord(seq, _as_bytes(leaf)) for seq, leaf in rows]
+                if not all(type(leaf) is bytes for _, leaf in rows):
+                    rows = [(seq, _as_bytes(leaf)) for seq, leaf in rows]
+                yield rows
         finally:
             conn.close()
 
@@ -209,7 +271,7 @@ class SQLiteStore:
         return [StoredCheckpoint(*row) for row in rows]
 
     def query(self, query: Query) -> list[StoredRecord]:
-        where, params = _where(query)
+        where, params = _where(query, trigram=self._trigram)
         order = "ASC" if query.oldest_first else "DESC"
         sql = f"SELECT seq, leaf FROM records WHERE {where} ORDER BY seq {order} LIMIT ?"
         rows = self._reader().execute(sql, [*params, query.limit])
@@ -220,8 +282,9 @@ class SQLiteStore:
             raise ValidationError(
                 f"cannot count by {column!r}; one of {', '.join(sorted(_GROUPABLE))}"
             )
-        where, params = _where(query)
-        sql = f"SELECT {column}, COUNT(*) FROM records WHERE {where} GROUP BY {column}"
+        where, params = _where(query, trigram=self._trigram)
+        expression = _GROUPABLE[column]
+        sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {where} GROUP BY {expression}"
         return {str(key): count for key, count in self._reader().execute(sql, params)}
 
     def get_meta(self, key: str) -> str | None:
@@ -233,6 +296,37 @@ class SQLiteStore:
             self._writer.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
             )
+
+    def writable(self) -> bool:
+        """Whether a write transaction can start now (without waiting long for another writer)."""
+        with self._write_lock:
+            try:
+                self._writer.execute("PRAGMA busy_timeout = 2000")
+                self._writer.execute("BEGIN IMMEDIATE")
+                self._writer.execute("ROLLBACK")
+                return True
+            except sqlite3.Error:
+                return False
+            finally:
+                self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def add_key(self, key: ApiKeyRow) -> None:
+        with self._write_lock:
+            self._writer.execute("INSERT INTO api_keys VALUES (?,?,?,?,?,?,?,?)", key)
+
+    def key_by_hash(self, secret_hash: str) -> ApiKeyRow | None:
+        sql = "SELECT * FROM api_keys WHERE secret_hash = ?"
+        row = self._reader().execute(sql, (secret_hash,)).fetchone()
+        return None if row is None else ApiKeyRow(*row)
+
+    def list_keys(self) -> list[ApiKeyRow]:
+        rows = self._reader().execute("SELECT * FROM api_keys ORDER BY created_at, key_id")
+        return [ApiKeyRow(*row) for row in rows]
+
+    def revoke_key(self, key_id: str, at: str) -> bool:
+        with self._write_lock:
+            sql = "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL"
+            return self._writer.execute(sql, (at, key_id)).rowcount == 1
 
     def close(self) -> None:
         with self._write_lock:
@@ -250,16 +344,27 @@ def _as_bytes(value: object) -> bytes:
     return str(value).encode("utf-8", "surrogateescape")
 
 
-_EQUALS = ("category", "outcome", "actor_id", "target_type", "target_id", "repository", "digest")
+_EQUALS = ("outcome", "actor_id", "target_type", "target_id", "repository", "digest")
+_EXCLUDED = (
+    ("action", "excluded_actions"),
+    ("category", "excluded_categories"),
+    ("actor_id", "excluded_actor_ids"),
+    ("repository", "excluded_repositories"),
+)
 
 
-def _where(query: Query) -> tuple[str, list[object]]:
-    """The SQL condition and parameters of a query; columns come from code, values are bound."""
+def _where(query: Query, *, trigram: bool = True) -> tuple[str, list[object]]:
+    """The SQL condition and parameters of a query; columns come from code, values are bound.
+
+    ``trigram`` says which tokenizer the text index has (``_text_match``)."""
     clauses = ["1 = 1"]
     params: list[object] = []
     if query.actions:
         clauses.append(f"action IN ({','.join('?' * len(query.actions))})")
         params.extend(query.actions)
+    if query.category is not None:  # a category is an action prefix: a range of the action index
+        clauses.append("action >= ? AND action < ?")
+        params.extend([f"{query.category}.", f"{query.category}/"])
     for column in _EQUALS:
         value = getattr(query, column)
         if value is not None:
@@ -268,6 +373,16 @@ def _where(query: Query) -> tuple[str, list[object]]:
     if query.excluded_outcomes:
         clauses.append(f"outcome NOT IN ({','.join('?' * len(query.excluded_outcomes))})")
         params.extend(query.excluded_outcomes)
+    for column, values in _EXCLUDED:
+        excluded = getattr(query, values)
+        if excluded:
+            marks = ",".join("?" * len(excluded))
+            clauses.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
+            params.extend(excluded)
+    if query.text:
+        text_clauses, text_params = _text_match(query.text, trigram=trigram)
+        clauses.extend(text_clauses)
+        params.extend(text_params)
     for clause, value in (
         ("time >= ?", query.since),
         ("time < ?", query.until),
@@ -278,3 +393,127 @@ def _where(query: Query) -> tuple[str, list[object]]:
             clauses.append(clause)
             params.append(value)
     return " AND ".join(clauses), params
+
+
+# ---------------------------------------------------------------------------------------------
+# Free text: an FTS5 table over each record's message and details, rowid = seq, written in the
+# append transaction. Records with neither have no row.
+
+#: Text index tokenizers, best first: trigram (SQLite 3.34+) finds any substring of three or more
+#: characters; unicode61, where trigram is missing, finds words and word prefixes.
+_TEXT_TOKENIZERS = ("trigram", "unicode61")
+_INSERT_TEXT = "INSERT INTO records_text (rowid, message, details) VALUES (?, ?, ?)"
+
+
+def _create_text_index(conn: sqlite3.Connection) -> None:
+    """Migration 2 to 3: the text index, filled from the records stored so far."""
+    for tokenizer in _TEXT_TOKENIZERS:
+        try:
+            conn.execute(
+                "CREATE VIRTUAL TABLE records_text USING"
+                f" fts5(message, details, tokenize = '{tokenizer}')"
+            )
+            break
+        except sqlite3.OperationalError:
+            continue
+    else:
+        raise StoreUnavailable(f"SQLite {sqlite3.sqlite_version} has no FTS5 full-text search")
+    cursor = conn.execute("SELECT seq, leaf FROM records ORDER BY seq")
+    while rows := cursor.fetchmany(10_000):
+        conn.executemany(_INSERT_TEXT, _text_rows((seq, _as_bytes(leaf)) for seq, leaf in rows))
+
+
+def _text_rows(records: Iterator[tuple[int, bytes]]) -> list[tuple[int, str, str]]:
+    """Rows of the text index for these records: (seq, message, details as text)."""
+    rows = ((seq, *_searchable(leaf)) for seq, leaf in records)
+    return [row for row in rows if row[1] or row[2]]
+
+
+def _searchable(leaf: bytes) -> tuple[str, str]:
+    """A record's message, and its details flattened to ``dotted.path: value`` lines."""
+    if b'"message":' not in leaf and b'"details":' not in leaf:
+        return "", ""  # canonical JSON has no spaces: no need to decode
+    try:
+        event = orjson.loads(leaf)
+    except orjson.JSONDecodeError:
+        return "", ""  # a damaged record: verify names it, search passes it by
+    if not isinstance(event, dict):
+        return "", ""
+    message, details = event.get("message"), event.get("details")
+    return (
+        message if isinstance(message, str) else "",
+        _flatten(details) if isinstance(details, dict) else "",
+    )
+
+
+def _flatten(details: dict[str, Any]) -> str:
+    """``{"a": {"b": [1, "x"]}}`` as ``a.b: 1`` and ``a.b: x`` lines, in document order."""
+    lines: list[str] = []
+    stack: list[tuple[str, Any]] = [("", details)]
+    while stack:  # a loop, not recursion: a damaged record may nest deeper than Python recurses
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            items = [(f"{path}.{key}" if path else str(key), item) for key, item in value.items()]
+            stack.extend(reversed(items))
+        elif isinstance(value, list):
+            stack.extend((path, item) for item in reversed(value))
+        else:
+            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            lines.append(f"{path}: {text}")
+    return "\n".join(lines)
+
+
+def _text_tokenizer(conn: sqlite3.Connection) -> str:
+    """The tokenizer the text index was made with: ``trigram`` or ``unicode61``."""
+    sql = "SELECT sql FROM sqlite_master WHERE name = 'records_text'"
+    (create,) = conn.execute(sql).fetchone()
+    return "trigram" if "'trigram'" in create else "unicode61"
+
+
+#: A term scanned for instead of looked up: the index cannot find it (``_indexable``).
+_SCAN_TEXT = (
+    "seq IN (SELECT rowid FROM records_text"
+    " WHERE instr(lower(message), lower(?)) OR instr(lower(details), lower(?)))"
+)
+
+
+def _text_match(terms: Sequence[str], *, trigram: bool) -> tuple[list[str], list[object]]:
+    """Clauses requiring every term in a record's message or details, as a substring.
+
+    The indexed terms go into one bound FTS5 query, each a quoted phrase (a ``"`` doubled), so
+    ``OR``, ``NEAR``, ``*``, ``(`` and ``:`` are plain text; unicode61 makes the last word of
+    each a prefix. The others (shorter than a trigram, or no word for unicode61) are scanned for,
+    case-insensitive in ASCII like ``LIKE``, without pattern characters to escape.
+    """
+    for term in terms:
+        _check_term(term)
+    terms = [term for term in terms if term]  # "" occurs in every text
+    indexed = [term for term in terms if _indexable(term, trigram=trigram)]
+    clauses: list[str] = []
+    params: list[object] = []
+    if indexed:
+        star = "" if trigram else " *"
+        phrases = ['"' + term.replace('"', '""') + '"' + star for term in indexed]
+        clauses.append("seq IN (SELECT rowid FROM records_text WHERE records_text MATCH ?)")
+        params.append(" AND ".join(phrases))
+    for term in terms:
+        if not _indexable(term, trigram=trigram):
+            clauses.append(_SCAN_TEXT)
+            params.extend((term, term))
+    return clauses, params
+
+
+def _indexable(term: str, *, trigram: bool) -> bool:
+    if trigram:
+        return len(term) >= 3
+    return any(char.isalnum() for char in term)
+
+
+def _check_term(term: str) -> None:
+    """FTS5 reads its query up to the first NUL, and SQLite takes UTF-8 only."""
+    if "\0" in term:
+        raise ValidationError("text: a search term must not contain NUL")
+    try:
+        term.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("text: a search term must not contain a lone surrogate") from None

@@ -1,0 +1,71 @@
+"""Claim: bytes on disk per typical image.pull event, against its canonical JSON and pymerkle.
+
+Ours: the SQLite database and its WAL after ``PRAGMA wal_checkpoint(TRUNCATE)``, divided by the
+events, after appending them in batches of 1,000 with one signed checkpoint per batch. The record
+holds the event plus ``id``, ``received_at`` and ``seq``; the store adds the indexed columns, their
+indexes, the hash tiles and the checkpoints. Peer: pymerkle's database file (entry and leaf hash
+per row) holding the same leaf bytes, also appended 1,000 at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from pymerkle import SqliteTree
+
+from common import ORIGIN, PEER, Result, arguments, events, report, scratch
+from sealtrail.events import canonical_json
+from sealtrail.ledger.log import DATABASE, Ledger
+
+BATCH = 1_000
+
+
+def size_on_disk(database: Path) -> int:
+    """The database file and its WAL, once the WAL is checkpointed into the file and truncated."""
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    wal = database.with_name(database.name + "-wal")
+    return database.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def main() -> None:
+    args = arguments(__doc__ or "").parse_args()
+    count = 10_000 if args.quick else 100_000
+    batches = [events(start, BATCH) for start in range(0, count, BATCH)]
+    json_bytes = sum(len(canonical_json(event)) for batch in batches for event in batch) / count
+    with scratch("disk") as tmp:
+        with Ledger.create(tmp / "ledger", origin=ORIGIN) as ledger:
+            for batch in batches:
+                ledger.append_many(batch)
+                ledger.checkpoint()
+            leaves = [record.leaf for record in ledger.store.read_records(0, count)]
+        ours = size_on_disk(tmp / "ledger" / DATABASE) / count
+        with SqliteTree(str(tmp / "pymerkle.db")) as tree:
+            for start in range(0, count, BATCH):
+                tree.append_entries(leaves[start : start + BATCH])
+        peer = size_on_disk(tmp / "pymerkle.db") / count
+    leaf_bytes = sum(map(len, leaves)) / count
+    result = Result(
+        claim=f"bytes on disk per image.pull event ({count:,} events)",
+        unit="bytes/event",
+        ours=ours,
+        ours_label="sealtrail ledger.db + WAL after wal_checkpoint(TRUNCATE)",
+        peer=peer,
+        peer_label=f"{PEER} SqliteTree database, same leaf bytes",
+        ratio=peer / ours,
+        ratio_means="peer/ours size; >1 means sealtrail is smaller",
+        target="report only (no target set)",
+        met=None,
+        notes=(
+            f"canonical JSON of the event: {json_bytes:,.0f} bytes; sealed record (leaf): "
+            f"{leaf_bytes:,.0f} bytes; ours is {ours / json_bytes:.2f}x the event's JSON, "
+            f"the peer {peer / json_bytes:.2f}x",
+        ),
+    )
+    report(result)
+
+
+if __name__ == "__main__":
+    main()
