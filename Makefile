@@ -20,10 +20,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed
-	@test -f $(DATA)/ledger.db || $(BIN)/sealtrail init --dir $(DATA)
-	$(BIN)/sealtrail append --dir $(DATA) examples/demo-events.jsonl
-	$(BIN)/sealtrail checkpoint --dir $(DATA)
+	@test -f $(DATA)/ledger.db || { $(BIN)/sealtrail init --dir $(DATA) && \
+		$(BIN)/sealtrail append --dir $(DATA) examples/demo-events.jsonl; }
 	$(BIN)/sealtrail verify --dir $(DATA)
+	$(BIN)/sealtrail serve --dir $(DATA)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -181,3 +181,40 @@ def test_commands_without_a_ledger_fail_in_one_line(tmp_path: Path) -> None:
 def test_every_command_documents_itself_with_an_example(command: list[str], tmp_path: Path) -> None:
     help_text = run(*command, "--help", cwd=tmp_path).stdout
     assert "Example: sealtrail " + command[0] in help_text
+
+
+def test_query_accepts_the_qualifier_syntax(workdir: Path) -> None:
+    events = [
+        pull_event(
+            i, actor="alice" if i % 2 else "bob", outcome="failure" if i % 3 == 0 else "success"
+        )
+        for i in range(12)
+    ]
+    run("append", cwd=workdir, stdin=jsonl(events))
+    lines = run("query", "actor:alice -outcome:success v9", "--json", cwd=workdir).stdout
+    assert [orjson.loads(line)["seq"] for line in lines.splitlines()] == [9]
+    bad = run("query", "colour:blue", cwd=workdir, ok=False)
+    assert bad.returncode == 1
+    assert "colour" in bad.stderr
+
+
+def test_verify_is_itself_recorded_as_audit_verify(workdir: Path) -> None:
+    run("append", cwd=workdir, stdin=jsonl([pull_event(i) for i in range(5)]))
+    run("verify", cwd=workdir)
+    found = run("query", "--action", "audit.verify", "--json", cwd=workdir).stdout.splitlines()
+    assert [orjson.loads(line)["outcome"] for line in found] == ["success"]
+    import sqlite3
+
+    with sqlite3.connect(workdir / "sealtrail-data" / "ledger.db") as conn:
+        conn.execute("UPDATE records SET leaf = replace(leaf, 'node-3', 'node-9') WHERE seq = 2")
+    conn.close()
+    assert run("verify", cwd=workdir, ok=False).returncode == 1
+    found = run("query", "--action", "audit.verify", "--json", cwd=workdir).stdout.splitlines()
+    failure = orjson.loads(found[0])
+    assert failure["outcome"] == "failure"
+    assert failure["details"] == {
+        "size": 6,
+        "reason": "record_changed",
+        "index": 2,
+        "seconds": failure["details"]["seconds"],
+    }

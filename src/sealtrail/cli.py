@@ -14,11 +14,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sealtrail.access import AccessKeys, Role
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
+from sealtrail.search import parse_search
 from sealtrail.store.base import Query
+from sealtrail.verification import verify_and_record
 
 app = typer.Typer(
     name="sealtrail",
@@ -42,6 +45,7 @@ DirOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+CLI_ACTOR = {"id": "cli", "type": "user"}  # who acts when a local user runs the CLI
 PROGRESS_FROM = 200_000  # records; below this a verification takes well under two seconds
 
 
@@ -159,11 +163,13 @@ def prove_consistency(
 def verify(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = False) -> None:
     """Recompute the whole log and check every checkpoint; exit 1 at the first fault.
 
+    The result is recorded as an audit.verify event, and shown by the console.
+
     Example: sealtrail verify
     """
     with _ledger(directory) as ledger:
         with _progress("verifying", ledger.size()) as advance:
-            report = ledger.verify(advance)
+            report = verify_and_record(ledger, CLI_ACTOR, advance)
         _report(report, as_json)
 
 
@@ -203,6 +209,12 @@ def _progress(label: str, total: int) -> Iterator[Any]:
 
 @app.command()
 def query(
+    text: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="QUERY", help='Qualifiers and words: "action:image.pull -outcome:success alice"'
+        ),
+    ] = None,
     action: Annotated[list[str] | None, typer.Option(help="Action(s), e.g. image.pull.")] = None,
     outcome: Annotated[str | None, typer.Option(help="success, failure, not_found…")] = None,
     actor: Annotated[str | None, typer.Option(help="Actor id.")] = None,
@@ -215,7 +227,7 @@ def query(
 ) -> None:
     """Search recorded events, newest first: a table, or JSON Lines with --json.
 
-    Example: sealtrail query --action image.pull --outcome failure --since 2026-01-01T00:00:00Z
+    Example: sealtrail query "action:image.pull -outcome:success time:2026-01-01..2026-01-31"
     """
     q = Query(
         actions=tuple(action or ()),
@@ -226,6 +238,8 @@ def query(
         until=_time(until, "--until"),
         limit=limit,
     )
+    if text:
+        q = parse_search(text).apply(q)
     with _ledger(directory) as ledger:
         records = ledger.query(q)
     if as_json:
@@ -276,6 +290,96 @@ def stats(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = F
         for key, count in sorted(result[title].items()):  # type: ignore[attr-defined]
             table.add_row(key, str(count))
         out.print(table)
+
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@contextmanager
+def _access(directory: Path) -> Iterator[AccessKeys]:
+    with _ledger(directory) as ledger:
+        yield AccessKeys(ledger.store, ledger.clock, ledger.append)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="admin, auditor, writer or user.")],
+    actor: Annotated[str | None, typer.Option(help="Actor id a user key may read.")] = None,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    directory: DirOption = Path("sealtrail-data"),
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key and print it once (only its hash is kept).
+
+    Example: sealtrail keys create --role user --actor alice@example.com --name "alice laptop"
+    """
+    with _access(directory) as access:
+        created = access.create(role, actor_id=actor, name=name)
+    if as_json:
+        _print_json({**created.row._asdict(), "secret_hash": None, "key": created.secret})
+        return
+    out.print(f"{created.secret}\n(key {created.row.key_id}, role {role}; shown only now)")
+
+
+@keys_app.command("list")
+def keys_list(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = False) -> None:
+    """List API keys: id, name, role, actor, created, revoked.
+
+    Example: sealtrail keys list --json
+    """
+    with _access(directory) as access:
+        rows = [
+            {k: v for k, v in row._asdict().items() if k != "secret_hash"} for row in access.list()
+        ]
+    if as_json:
+        sys.stdout.write("".join(orjson.dumps(row).decode() + "\n" for row in rows))
+        return
+    table = Table("key id", "name", "role", "actor", "created", "revoked")
+    for row in rows:
+        table.add_row(
+            *(
+                str(row[k] or "")
+                for k in ("key_id", "name", "role", "actor_id", "created_at", "revoked_at")
+            )
+        )
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, directory: DirOption = Path("sealtrail-data")) -> None:
+    """Revoke an API key at once.
+
+    Example: sealtrail keys revoke k3xq7abc
+    """
+    with _access(directory) as access:
+        access.revoke(key_id)
+    out.print(f"revoked {key_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [8080].")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", envvar="SEALTRAIL_DIR")] = None,
+) -> None:
+    """Serve the HTTP API and web console; on a ledger without keys, create and print an admin key.
+
+    Example: sealtrail serve --host 127.0.0.1 --port 8080
+    """
+    import uvicorn
+
+    from sealtrail.api.app import create_app
+    from sealtrail.config import from_environment
+
+    settings = from_environment(dir=directory, host=host, port=port)
+    ledger = Ledger.open(settings.dir, checkpoint_interval=settings.checkpoint_interval)
+    access = AccessKeys(ledger.store, ledger.clock, ledger.append)
+    if not access.list():
+        created = access.create(Role.ADMIN, name="bootstrap admin")
+        err.print(f"admin key (shown only now): {created.secret}", markup=False)
+    app_ = create_app(settings, ledger)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
 def main() -> None:

@@ -1,0 +1,88 @@
+"""Settings: read once at the edge from ``sealtrail.toml`` and ``SEALTRAIL_*``, then passed down.
+
+Every key of the TOML file can be overridden by an environment variable named ``SEALTRAIL_`` plus
+the key in upper case (``port`` → ``SEALTRAIL_PORT``). The file is ``SEALTRAIL_CONFIG``, else
+``sealtrail.toml`` in the data directory, else none. The library never reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sealtrail.errors import ValidationError
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with its default."""
+
+    dir: Path = Path("sealtrail-data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    checkpoint_interval: float = 1.0
+    public_log: bool = False  # /checkpoint and /tile/... readable without a key
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_batch: int = 10_000
+    auth_failures_allowed: int = 10  # failed authentications per address per window
+    auth_failure_window: float = 60.0  # seconds
+    cookie_secure: bool = True  # the console's session cookie is Secure (set false for plain http)
+    log_requests: bool = True  # one JSON line per request on stdout
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Defaults, then the TOML file, then ``SEALTRAIL_*`` variables, then ``overrides``."""
+        values: dict[str, Any] = {}
+        directory = overrides.get("dir") or environ.get("SEALTRAIL_DIR") or cls.dir
+        path = environ.get("SEALTRAIL_CONFIG") or Path(directory) / "sealtrail.toml"
+        if Path(path).exists():
+            values.update(_read_toml(Path(path)))
+        for field in dataclasses.fields(cls):
+            text = environ.get(f"SEALTRAIL_{field.name.upper()}")
+            if text is not None:
+                values[field.name] = text
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+_TYPES = {field.name: field.type for field in dataclasses.fields(Settings)}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ValidationError(f"{path}: {error}") from None
+    unknown = sorted(set(data) - set(_TYPES))
+    if unknown:
+        raise ValidationError(f"{path}: unknown setting(s): {', '.join(unknown)}")
+    return data
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """A setting's value in its declared type; strings from the environment are parsed."""
+    kind = _TYPES.get(name)
+    if kind is None:
+        raise ValidationError(f"unknown setting: {name}")
+    try:
+        if kind == "bool" and isinstance(value, str):
+            if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(value)
+            return value.lower() in {"true", "1", "yes"}
+        if kind == "Path":
+            return Path(value)
+        return {"int": int, "float": float, "str": str, "bool": bool}[str(kind)](value)
+    except (ValueError, TypeError):
+        raise ValidationError(f"setting {name}: {value!r} is not a valid {kind}") from None
+
+
+def from_environment(**overrides: Any) -> Settings:
+    """The settings of this process (the CLI's edge)."""
+    return Settings.load(os.environ, **overrides)
