@@ -11,6 +11,9 @@ Scratch directories live under ``benchmarks/.data/`` (gitignored) and are remove
 large ledger and pymerkle tree that ``bench_prove`` and ``bench_verify`` share are kept in
 ``benchmarks/.data/cache/``, keyed by size and by a fingerprint of the sealtrail sources, so one
 ``make bench`` builds them once and a library change rebuilds them.
+
+The HTTP benchmarks start their servers as child processes on free loopback ports (``served``,
+``sealtrail_server``) and stop them afterwards; sealtrail's runs with ``SERVER_ENVIRONMENT``.
 """
 
 from __future__ import annotations
@@ -20,18 +23,23 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
+import signal
+import socket
 import sqlite3
+import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pymerkle
 from pymerkle import SqliteTree
 
@@ -44,8 +52,11 @@ __all__ = [
     "DATA_DIR",
     "ORIGIN",
     "PEER",
+    "SERVER_ENVIRONMENT",
     "Build",
     "Result",
+    "SealtrailServer",
+    "Served",
     "arguments",
     "cached_build",
     "command",
@@ -53,9 +64,12 @@ __all__ = [
     "events",
     "figure",
     "fingerprint",
+    "free_port",
     "pull_event",
     "report",
     "scratch",
+    "sealtrail_server",
+    "served",
     "verdict",
 ]
 
@@ -155,6 +169,7 @@ class Result:
     met: bool | None
     ratio_means: str = "ours/peer speed; >1 means sealtrail is faster"
     notes: tuple[str, ...] = ()
+    figures: dict[str, float] = field(default_factory=dict)  # more figures for the RESULT line
 
 
 def figure(value: float | None, unit: str) -> str:
@@ -187,6 +202,8 @@ def report(result: Result) -> None:
     print(f"command: {command()}")
     line = {key: getattr(result, key) for key in ("claim", "unit", "peer", "ours", "ratio")}
     line |= {"target": result.target, "met": result.met, "command": command()}
+    if result.figures:
+        line["figures"] = result.figures
     print("RESULT " + json.dumps(line, ensure_ascii=False), flush=True)
 
 
@@ -267,3 +284,94 @@ def fingerprint() -> str:
     for path in sorted(Path(sealtrail.__file__).parent.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers for the HTTP benchmarks
+
+SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or "sealtrail"
+SERVER_ENVIRONMENT = {"SEALTRAIL_LOG_REQUESTS": "false"}  # no JSON line per request on stdout
+SERVER_START_SECONDS = 30
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Served:
+    """A server process that answers on ``url``."""
+
+    url: str
+    pid: int
+
+
+@contextmanager
+def served(
+    argv: list[str], port: int, log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """Run the server ``argv`` (listening on 127.0.0.1:``port``) until its ``/healthz`` answers
+    200. It is stopped afterwards (SIGTERM, then SIGKILL after 15 s); its output is in ``log``.
+    """
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            argv, stdout=sink, stderr=subprocess.STDOUT, env=os.environ | dict(env or {})
+        )
+    try:
+        _await_health(process, url, log)
+        yield Served(url, process.pid)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _await_health(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}): {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"no answer from {url}/healthz in {SERVER_START_SECONDS} s")
+
+
+@dataclass(frozen=True)
+class SealtrailServer:
+    """A running ``sealtrail serve`` and a writer key for it."""
+
+    url: str
+    pid: int
+    writer_key: str
+
+
+@contextmanager
+def sealtrail_server(directory: Path) -> Iterator[SealtrailServer]:
+    """``sealtrail init`` a fresh ledger in ``directory`` and serve it with ``SERVER_ENVIRONMENT``
+    on a free loopback port; a writer key is made with the bootstrap admin key.
+    """
+    ledger = directory / "ledger"
+    init = [SEALTRAIL, "init", "--dir", str(ledger), "--origin", ORIGIN]
+    subprocess.run(init, check=True, capture_output=True)
+    port = free_port()
+    serve = [SEALTRAIL, "serve", "--dir", str(ledger), "--host", "127.0.0.1", "--port", str(port)]
+    log = directory / "server.log"
+    with served(serve, port, log, SERVER_ENVIRONMENT) as running:
+        found = re.search(r"admin key \(shown only now\): (sealtrail_\S+)", log.read_text())
+        if found is None:
+            raise RuntimeError(f"sealtrail serve printed no admin key: {log.read_text()}")
+        admin = {"Authorization": f"Bearer {found.group(1)}"}
+        response = httpx.post(f"{running.url}/v1/keys", json={"role": "writer"}, headers=admin)
+        response.raise_for_status()
+        yield SealtrailServer(running.url, running.pid, response.json()["key"])
