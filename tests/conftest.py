@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or 
 IN_CI = os.environ.get("CI") == "true"
 
 
-def missing_component(reason: str) -> None:
+def missing_component(reason: str) -> NoReturn:
     """Skip on a developer's machine; fail under CI=true, where everything must be installed."""
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: the project's scripts must install it)")
