@@ -587,6 +587,7 @@ def stats_page(
         "bucket": bucket,
         "charts": charts,
         "total": charts[1].total,
+        "actions": sorted(ACTIONS),
         "outcomes": sorted(OUTCOMES),
     }
     return _page(request, "stats.html", context)
