@@ -49,9 +49,14 @@ from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
 from sealtrail.store.base import Query, Sequenced, Store, StoredCheckpoint, StoredRecord, WriteView
 from sealtrail.store.sqlite import SQLiteStore
 
-__all__ = ["DATABASE", "Ledger", "Receipt"]
+__all__ = ["DATABASE", "MAX_IDEMPOTENCY_KEY", "Ledger", "Receipt", "Transaction"]
 
 DATABASE = "ledger.db"
+MAX_IDEMPOTENCY_KEY = 256
+
+#: The work of ``Ledger.append_in_transaction``: given the write view and the tree size, change
+#: what it must through the view and return the events that record it.
+Transaction = Callable[[WriteView, int], Iterable[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,17 +236,57 @@ class Ledger:
             )
         return prepared
 
-    def _commit(self, events: list[tuple[PreparedEvent, IndexedFields]]) -> list[Receipt]:
+    def append_in_transaction(self, work: Transaction) -> list[Receipt]:
+        """Run ``work(view, size)`` inside one write transaction and append the events it returns
+        in that same transaction, so a change to a module's own tables (made through ``view``)
+        and the events that record it commit together or not at all; if ``work`` raises or an
+        event is invalid, nothing is kept. ``size`` is the tree size the events will follow.
+        Slower than ``append_many`` (no group commit, validated under the write lock): for
+        changes that must not be recorded apart from their effect."""
+
+        def build(size: int, view: WriteView) -> list[tuple[PreparedEvent, IndexedFields]]:
+            return self.prepare(work(view, size))
+
+        return self._commit(build)
+
+    def append_once(self, key: str, events: Iterable[Mapping[str, Any]]) -> list[Receipt] | None:
+        """Append ``events`` unless a batch with the same idempotency ``key`` (a webhook's delivery
+        id, a client's request key) was appended before: then nothing is added and the answer is
+        None. The key is kept with the batch in its transaction, so a redelivery racing the first
+        delivery is still recorded once."""
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+            raise ValidationError(f"idempotency key: 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        batch = list(events)
+        seen = False
+
+        def work(view: WriteView, size: int) -> list[Mapping[str, Any]]:
+            nonlocal seen
+            seen = bool(view.execute("SELECT 1 FROM idempotency WHERE key = ?", (key,)))
+            if seen:
+                return []
+            view.execute("INSERT INTO idempotency VALUES (?, ?, ?)", (key, size, len(batch)))
+            return batch
+
+        receipts = self.append_in_transaction(work)
+        return None if seen else receipts
+
+    def _commit(
+        self,
+        events: list[tuple[PreparedEvent, IndexedFields]]
+        | Callable[[int, WriteView], list[tuple[PreparedEvent, IndexedFields]]],
+    ) -> list[Receipt]:
         hashes: list[bytes] = []
 
         def build(size: int, view: WriteView) -> Sequenced:
-            leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(events)]
+            batch = events(size, view) if callable(events) else events
+            leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(batch)]
             hashes[:] = [record_hash(leaf) for leaf in leaves]
-            tiles = append_leaves(size, self._edge_at(size, view), hashes)
-            return Sequenced(size, leaves, [fields for _, fields in events], tiles)
+            tiles = append_leaves(size, self._edge_at(size, view), hashes) if leaves else {}
+            return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
 
         batch = self.store.append(build)
-        self._remember_edge(batch)
+        if batch.leaves:
+            self._remember_edge(batch)
         return [Receipt(batch.first_seq + i, h) for i, h in enumerate(hashes)]
 
     def _edge_at(self, size: int, view: WriteView) -> dict[int, bytes]:

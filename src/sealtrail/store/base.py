@@ -9,9 +9,9 @@ transaction that starts by reading the tree size (``append``). Two engines imple
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sealtrail.events import IndexedFields
 from sealtrail.ledger.tiles import TileReader
@@ -104,7 +104,18 @@ class ApiKeyRow(NamedTuple):
 
 
 class WriteView(TileReader, Protocol):
-    """What the ledger reads inside a write transaction: the tiles as that transaction sees them."""
+    """What the ledger sees inside a write transaction: the tiles as that transaction sees them,
+    and SQL on the same transaction, so that a module keeping its own tables (the tag index, the
+    idempotency keys) changes them together with the events that record the change: both commit,
+    or neither. SQL uses ``?`` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in the write transaction; the rows it returns."""
+        ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        """Run one statement once per row in the write transaction."""
+        ...
 
 
 class Store(TileReader, Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sealtrail.store.base import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -77,6 +77,10 @@ CREATE TABLE api_keys (
 );
 """,
     2: lambda conn: _create_text_index(conn),  # the free-text index, at the end of this module
+    3: """
+CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
+                          count INTEGER NOT NULL) WITHOUT ROWID;
+""",
 }
 
 _GROUPABLE = {
@@ -96,6 +100,12 @@ class _Reads:
 
     def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
         self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self._connection().executemany(sql, rows)
 
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
         if not tiles:
