@@ -29,7 +29,7 @@ from sealtrail.store.base import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -81,7 +81,79 @@ CREATE TABLE api_keys (
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
 """,
+    4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
 }
+
+#: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
+_TAG_INDEX = """
+CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY,
+    registry TEXT NOT NULL,
+    name TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    UNIQUE (registry, name)
+);
+CREATE INDEX repositories_namespace ON repositories (namespace);
+CREATE INDEX repositories_name ON repositories (name);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    repository_id INTEGER NOT NULL REFERENCES repositories (id),
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    immutable INTEGER NOT NULL DEFAULT 0,
+    immutable_by TEXT CHECK (immutable_by IN ('policy', 'manual')),
+    policy_uuid TEXT,
+    policy_version INTEGER,
+    reason_seq INTEGER,
+    updated_at TEXT NOT NULL,
+    UNIQUE (repository_id, name)
+);
+CREATE TABLE immutability_policies (
+    uuid TEXT PRIMARY KEY,
+    scope TEXT NOT NULL CHECK (scope IN ('namespace', 'repository')),
+    namespace TEXT NOT NULL,
+    repository TEXT,
+    tag_pattern TEXT NOT NULL,
+    tag_pattern_matches INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    deleted_by TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX immutability_policies_scope ON immutability_policies (namespace, repository);
+CREATE TABLE policy_runs (
+    policy_uuid TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    policy_seq INTEGER NOT NULL,
+    cursor INTEGER NOT NULL,
+    affected INTEGER NOT NULL,
+    batches INTEGER NOT NULL,
+    resumes INTEGER NOT NULL,
+    sample TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_seq INTEGER,
+    PRIMARY KEY (policy_uuid, version)
+);
+CREATE TABLE immutability_policy_versions (
+    uuid TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (uuid, version)
+) WITHOUT ROWID;
+"""
+
+
+def _execute_each(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``script``'s statements one by one inside the open transaction (``executescript``
+    would commit it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
 
 _GROUPABLE = {
     "action": "action",
@@ -296,6 +368,14 @@ class SQLiteStore:
         expression = _GROUPABLE[column]
         sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {where} GROUP BY {expression}"
         return {str(key): count for key, count in self._reader().execute(sql, params)}
+
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only statement on this thread's reader connection (modules' own
+        tables: the tag index, the policies)."""
+        try:
+            return self._reads.execute(sql, params)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"{self.path}: read failed: {error}") from error
 
     def get_meta(self, key: str) -> str | None:
         row = self._reader().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
