@@ -19,6 +19,7 @@ from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
+from sealtrail.policies.cli import policies_app, tags_app
 from sealtrail.search import parse_search
 from sealtrail.store.base import Query
 from sealtrail.verification import verify_and_record
@@ -34,6 +35,8 @@ prove_app = typer.Typer(
     help="Print inclusion and consistency proofs as JSON.", no_args_is_help=True
 )
 app.add_typer(prove_app, name="prove")
+app.add_typer(policies_app, name="policies")
+app.add_typer(tags_app, name="tags")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
