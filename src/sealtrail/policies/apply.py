@@ -27,7 +27,7 @@ import orjson
 from sealtrail.errors import NotFound
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
-from sealtrail.policies.model import ImmutabilityPolicy, Scope
+from sealtrail.policies.model import ImmutabilityPolicy, Scope, compile_pattern
 from sealtrail.policies.records import TagKey, apply_summary, immutability_change
 from sealtrail.policies.rows import Read, load_policy, policy_version
 from sealtrail.store.base import WriteView
@@ -164,8 +164,9 @@ class _Batch:
         events: list[dict[str, Any]] = []
         changes: list[tuple[Any, ...]] = []
         names: list[str] = []
+        pattern, matches = compile_pattern(policy.tag_pattern), policy.tag_pattern_matches
         for tag_id, registry, repository, tag, digest in rows:
-            if policy.makes_immutable(tag):
+            if (pattern.fullmatch(tag) is not None) == matches:
                 key = TagKey(registry, repository, tag)
                 events.append(_change(now, key, digest, policy, run.policy_seq))
                 changes.append((policy.uuid, policy.version, size + len(changes), now, tag_id))

@@ -6,18 +6,20 @@ Every function takes ``read``: a write view's ``execute`` inside a transaction, 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
 from sealtrail.errors import NotFound, ValidationError
-from sealtrail.policies.model import ImmutabilityPolicy, Scope, namespace_of, pattern_decides
+from sealtrail.policies.model import ImmutabilityPolicy, Scope, compile_pattern, namespace_of
 from sealtrail.policies.records import TagKey, TagState
 
 __all__ = [
     "Read",
-    "deciding_policy",
+    "ScopePolicies",
     "ensure_repository",
     "find_tag",
     "list_policies",
@@ -27,6 +29,8 @@ __all__ = [
     "tag_rows",
 ]
 
+_MAX_CACHED_SCOPES = 10_000
+_Compiled = tuple[Any, bool, tuple[Any, ...]]  # (RE2 pattern, tag_pattern_matches, policy row)
 Read = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
 
 _POLICY_COLUMNS = (
@@ -96,18 +100,53 @@ def list_policies(
     return [_policy(row) for row in rows]
 
 
-def deciding_policy(read: Read, repository: str, tag: str) -> ImmutabilityPolicy | None:
-    """The first live policy in scope of ``repository`` (its namespace's and its own, oldest
-    first) that makes ``tag`` immutable; None when none does. Builds only the one it returns."""
-    sql = (
-        f"SELECT {_POLICY_COLUMNS} FROM immutability_policies WHERE deleted_at IS NULL"
-        " AND namespace = ? AND (repository IS NULL OR repository = ?)"
-        " ORDER BY created_at, uuid"
+class ScopePolicies:
+    """The live policies in scope of each repository, compiled, cached until one of them changes.
+
+    A policy change always stores a larger ``seq`` (its event's) on the policy's row, so the
+    largest ``seq`` in a scope, read in the caller's transaction, says whether the cached list is
+    still the one the store holds. One instance per ledger (``for_ledger``)."""
+
+    _by_ledger: ClassVar[weakref.WeakKeyDictionary[object, ScopePolicies]] = (
+        weakref.WeakKeyDictionary()
     )
-    for row in read(sql, (namespace_of(repository), repository)):
-        if pattern_decides(row[4], bool(row[5]), tag):
-            return _policy(row)
-    return None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self._cached: dict[tuple[str, str], tuple[tuple[Any, ...], list[_Compiled]]] = {}
+
+    @classmethod
+    def for_ledger(cls, ledger: object) -> ScopePolicies:
+        with cls._lock:
+            found = cls._by_ledger.get(ledger)
+            if found is None:
+                found = cls._by_ledger[ledger] = cls()
+            return found
+
+    def deciding(self, read: Read, repository: str, tag: str) -> ImmutabilityPolicy | None:
+        """The first live policy in scope of ``repository`` (its namespace's and its own, oldest
+        first) that makes ``tag`` immutable; None when none does."""
+        for pattern, matches, row in self._compiled(read, repository):
+            if (pattern.fullmatch(tag) is not None) == matches:
+                return _policy(row)
+        return None
+
+    def _compiled(self, read: Read, repository: str) -> list[_Compiled]:
+        key = (namespace_of(repository), repository)
+        where = "namespace = ? AND (repository IS NULL OR repository = ?)"
+        token = read(f"SELECT COUNT(*), MAX(seq) FROM immutability_policies WHERE {where}", key)[0]
+        cached = self._cached.get(key)
+        if cached is not None and cached[0] == token:
+            return cached[1]
+        sql = (
+            f"SELECT {_POLICY_COLUMNS} FROM immutability_policies WHERE deleted_at IS NULL"
+            f" AND {where} ORDER BY created_at, uuid"
+        )
+        compiled = [(compile_pattern(row[4]), bool(row[5]), row) for row in read(sql, key)]
+        if len(self._cached) > _MAX_CACHED_SCOPES:
+            self._cached.clear()
+        self._cached[key] = (tuple(token), compiled)
+        return compiled
 
 
 def ensure_repository(read: Read, registry: str, repository: str) -> int:

@@ -46,7 +46,7 @@ from sealtrail.policies.records import (
 )
 from sealtrail.policies.rows import (
     Read,
-    deciding_policy,
+    ScopePolicies,
     ensure_repository,
     find_tag,
     policy_version,
@@ -64,6 +64,7 @@ class TagIndex:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        self._policies = ScopePolicies.for_ledger(ledger)
 
     def _now(self) -> str:
         return format_time(self.ledger.clock.now())
@@ -102,7 +103,7 @@ class TagIndex:
         state: TagState | None,
     ) -> list[dict[str, Any]]:  # fmt: skip
         now = self._now()
-        policy = deciding_policy(view.execute, key.repository, key.tag)
+        policy = self._policies.deciding(view.execute, key.repository, key.tag)
         details: dict[str, Any] = {"immutable": policy is not None}
         if policy is not None:
             details["policy"] = policy.reference()
