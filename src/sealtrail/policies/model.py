@@ -29,11 +29,14 @@ __all__ = [
     "Scope",
     "TagRef",
     "check_digest",
+    "check_namespace",
     "check_registry",
     "check_repository",
     "check_tag",
     "compile_pattern",
     "namespace_of",
+    "pattern_decides",
+    "scope_of",
 ]
 
 MAX_PATTERN = 256
