@@ -13,6 +13,7 @@ import pytest
 from tests.api.conftest import GENEROUS
 from tests.conftest import RunningServer, start_server
 from tests.ledger.conftest import pull_event
+from tests.policies.conftest import ROUTE_VALUES, documented_path, route_values
 
 ROLES = ("admin", "auditor", "writer", "user", "anonymous")
 ALICE = "alice@example.com"
@@ -34,6 +35,19 @@ class Route:
 
 # The status table. /checkpoint and /tile/... are for auditors (and public when configured);
 # a user's read of its own event is allowed; keys are the admin's alone.
+_NS_POLICIES = "/v1/namespaces/{namespace}/immutability-policies"
+_REPO_POLICIES = "/v1/repositories/{repository}/immutability-policies"
+_READ, _ADMIN = (200, 200, 403, 403, 401), (200, 403, 403, 403, 401)
+IMMUTABILITY_ROUTES = [
+    *(Route("GET", path, _READ) for path in (_NS_POLICIES, _REPO_POLICIES)),
+    *(Route("POST", path, (201, *_ADMIN[1:]), "policy") for path in (_NS_POLICIES, _REPO_POLICIES)),
+    *(Route("GET", path + "/{uuid}", _READ) for path in (_NS_POLICIES, _REPO_POLICIES)),
+    *(Route("PUT", p + "/{uuid}", _ADMIN, "policy_change") for p in (_NS_POLICIES, _REPO_POLICIES)),
+    *(Route("DELETE", path + "/{uuid}", _ADMIN) for path in (_NS_POLICIES, _REPO_POLICIES)),
+    Route("GET", "/v1/repositories/{repository}/tags", _READ),
+    Route("GET", "/v1/repositories/{repository}/tags/{tag}", _READ),
+    Route("PUT", "/v1/repositories/{repository}/tags/{tag}/immutability", _ADMIN, "toggle"),
+]
 ROUTES = [
     Route("POST", "/v1/events", (201, 403, 201, 403, 401), "event"),
     Route("POST", "/v1/events:batch", (201, 403, 201, 403, 401), "batch"),
@@ -52,6 +66,7 @@ ROUTES = [
     Route("DELETE", "/v1/keys/{key_id}", (200, 403, 403, 403, 401)),
     Route("GET", "/healthz", (200, 200, 200, 200, 200)),
     Route("GET", "/readyz", (200, 200, 200, 200, 200)),
+    *IMMUTABILITY_ROUTES,
 ]
 PUBLIC_LOG_PATHS = ("/checkpoint", "/tile/")
 
@@ -66,7 +81,8 @@ class Fixture:
 
     def call(self, route: Route, role: str) -> httpx.Response:
         key_id = _key_id(self.server.key("writer")) if "{key_id}" in route.path else ""
-        url = route.path.format(seq=self.seq, key_id=key_id)
+        names = route_values(self.server, route.path)
+        url = route.path.format(seq=self.seq, key_id=key_id, **names)
         with self.server.client(self.keys[role]) as client:
             return client.request(route.method, url, json=_body(route.body))
 
@@ -77,7 +93,7 @@ def _documented_path(path: str) -> str:
         return "/tile/{path}"
     if path.startswith("/v1/events/") and path.rsplit("/", 1)[1].isdigit():
         return "/v1/events/{seq}"
-    return path
+    return documented_path(path)
 
 
 def _key_id(key: str) -> str:
@@ -91,6 +107,9 @@ def _body(kind: str) -> Any:
         return {"events": [pull_event(2, actor="role-matrix")]}
     if kind == "key":
         return {"role": "writer", "name": "made by the role matrix"}
+    if kind in ("policy", "policy_change", "toggle"):
+        return {"policy": {"tag_pattern": "v.*"}, "policy_change": {"tag_pattern": "w.*"},
+                "toggle": {"immutable": True}}[kind]  # fmt: skip
     return None
 
 
@@ -223,6 +242,10 @@ def _bob_event(i: int) -> dict[str, Any]:
     return event
 
 
+_UUID = "01a20000-0000-7000-8000-000000000000"
+_IMMUTABILITY_READS = [r.path for r in IMMUTABILITY_ROUTES if r.method == "GET"]
+
+
 def _read_requests(iso: Isolation) -> list[tuple[str, dict[str, Any]]]:
     """Every read route with parameters that point at bob's events."""
     bob = iso.bob_seqs[0]
@@ -249,6 +272,7 @@ def _read_requests(iso: Isolation) -> list[tuple[str, dict[str, Any]]]:
         ("/v1/keys", {}),
         ("/healthz", {}),
         ("/readyz", {}),
+        *((documented_path(p).format(**ROUTE_VALUES, uuid=_UUID), {}) for p in _IMMUTABILITY_READS),
     ]
 
 

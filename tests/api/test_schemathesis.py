@@ -36,6 +36,20 @@ OPERATIONS = [
     ("DELETE", "/v1/keys/{key_id}"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    *(
+        (method, f"/v1/{scope}/immutability-policies{suffix}")
+        for scope in ("namespaces/{namespace}", "repositories/{repository}")
+        for method, suffix in (
+            ("GET", ""),
+            ("POST", ""),
+            ("GET", "/{uuid}"),
+            ("PUT", "/{uuid}"),
+            ("DELETE", "/{uuid}"),
+        )
+    ),
+    ("GET", "/v1/repositories/{repository}/tags"),
+    ("GET", "/v1/repositories/{repository}/tags/{tag}"),
+    ("PUT", "/v1/repositories/{repository}/tags/{tag}/immutability"),
 ]
 # Operations without a parameter or body that could be made invalid (any tile path is a string):
 # negative generation has nothing to work with.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from sealtrail.clock import FixedClock
 from sealtrail.ledger.log import Ledger
 from sealtrail.policies import ImmutabilityPolicies, TagIndex
 from sealtrail.store.base import Query
+from tests.conftest import RunningServer
 
 REGISTRY = "registry.example.com"
 ADMIN = {"id": "alice@example.com", "type": "user"}
@@ -54,3 +56,38 @@ def index(ledger: Ledger) -> TagIndex:
 @pytest.fixture
 def policies(ledger: Ledger) -> ImmutabilityPolicies:
     return ImmutabilityPolicies(ledger, batch=250)
+
+
+# --- for the project's route tables (tests/api/test_access.py) ---
+
+#: The immutability routes as OpenAPI documents them, with the concrete values the role matrix
+#: fills in; ``route_values`` makes what those values name exist first.
+ROUTE_VALUES = {"namespace": "org", "repository": "org/team/app", "tag": "v1"}
+_TEMPLATES = [
+    (re.compile(r"(?<=^/v1/namespaces/)[^/]+(?=/immutability-policies)"), "{namespace}"),
+    (re.compile(r"(?<=^/v1/repositories/).+(?=/immutability-policies|/tags)"), "{repository}"),
+    (re.compile(r"(?<=/immutability-policies/)[0-9a-f-]{36}$"), "{uuid}"),
+    (re.compile(r"(?<=/tags/)[^/]+(?=/immutability$|$)"), "{tag}"),
+]  # fmt: skip
+
+
+def documented_path(path: str) -> str:
+    """The OpenAPI template of a concrete immutability path (others are returned unchanged)."""
+    for pattern, template in _TEMPLATES:
+        path = pattern.sub(template, path, count=1)
+    return path
+
+
+def route_values(server: RunningServer, path: str) -> dict[str, str]:
+    """Values for the placeholders of ``path``: a fresh policy for ``{uuid}`` (of the scope the
+    path names), a pushed tag for ``{tag}``."""
+    values = dict(ROUTE_VALUES)
+    if "{uuid}" in path or "{tag}" in path:
+        with Ledger.open(server.directory) as ledger:
+            TagIndex(ledger).record_push(REGISTRY, values["repository"], "v1", digest(1), PUSHER)
+            scope: dict[str, Any] = (
+                {"namespace": "org"} if "/namespaces/" in path else {"repository": "org/team/app"}
+            )
+            policy = ImmutabilityPolicies(ledger).create(tag_pattern="x", actor=ADMIN, **scope)
+            values["uuid"] = policy.uuid
+    return values

@@ -16,8 +16,10 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from sealtrail.access import Principal, Role
@@ -43,6 +45,9 @@ async def _resume_on_start(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/v1", tags=["immutability"], lifespan=_resume_on_start)
+Namespace = Annotated[str, PathParam(max_length=255, description="first component, e.g. org")]
+Repository = Annotated[str, PathParam(max_length=255, description="e.g. org/team/app")]
+TagName = Annotated[str, PathParam(max_length=128)]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Reader = Annotated[Principal, Depends(require(Role.AUDITOR))]
 _NS = "/namespaces/{namespace}/immutability-policies"
@@ -184,44 +189,50 @@ Deleted = Annotated[bool, Query(description="include deleted policies (kept for 
 
 
 @router.get(_NS, response_model=PolicyList, summary="List a namespace's policies")
-def list_namespace(request: Request, _: Reader, namespace: str, deleted: Deleted = False) -> Any:
+def list_namespace(
+    request: Request, _: Reader, namespace: Namespace, deleted: Deleted = False
+) -> Any:
     return _list(request, _scope(namespace, None), deleted)
 
 
 @router.post(_NS, status_code=201, response_model=PolicyOut, summary="Create and apply a policy")
-def create_namespace(request: Request, caller: Admin, namespace: str, new: NewPolicy) -> Any:
+def create_namespace(request: Request, caller: Admin, namespace: Namespace, new: NewPolicy) -> Any:
     return _create(request, caller, _scope(namespace, None), new)
 
 
 @router.get(_NS + _UUID, response_model=PolicyOut, summary="One namespace policy")
-def get_namespace(request: Request, _: Reader, namespace: str, uuid: Any) -> Any:
+def get_namespace(request: Request, _: Reader, namespace: Namespace, uuid: UUID) -> Any:
     return PolicyOut.of(_owned(request, _scope(namespace, None), str(uuid)))
 
 
 @router.put(_NS + _UUID, response_model=PolicyOut, summary="Update a policy; apply the new version")
 def update_namespace(
-    request: Request, caller: Admin, namespace: str, uuid: Any, change: PolicyChange
+    request: Request, caller: Admin, namespace: Namespace, uuid: UUID, change: PolicyChange
 ) -> Any:
     return _update(request, caller, _scope(namespace, None), str(uuid), change)
 
 
 @router.delete(_NS + _UUID, response_model=PolicyOut, summary="Delete a policy (tags stay)")
-def delete_namespace(request: Request, caller: Admin, namespace: str, uuid: Any) -> Any:
+def delete_namespace(request: Request, caller: Admin, namespace: Namespace, uuid: UUID) -> Any:
     return _delete(request, caller, _scope(namespace, None), str(uuid))
 
 
 @router.get(_REPO, response_model=PolicyList, summary="List a repository's policies")
-def list_repository(request: Request, _: Reader, repository: str, deleted: Deleted = False) -> Any:
+def list_repository(
+    request: Request, _: Reader, repository: Repository, deleted: Deleted = False
+) -> Any:
     return _list(request, _scope(None, repository), deleted)
 
 
 @router.post(_REPO, status_code=201, response_model=PolicyOut, summary="Create and apply a policy")
-def create_repository(request: Request, caller: Admin, repository: str, new: NewPolicy) -> Any:
+def create_repository(
+    request: Request, caller: Admin, repository: Repository, new: NewPolicy
+) -> Any:
     return _create(request, caller, _scope(None, repository), new)
 
 
 @router.get(_REPO + _UUID, response_model=PolicyOut, summary="One repository policy")
-def get_repository(request: Request, _: Reader, repository: str, uuid: Any) -> Any:
+def get_repository(request: Request, _: Reader, repository: Repository, uuid: UUID) -> Any:
     return PolicyOut.of(_owned(request, _scope(None, repository), str(uuid)))
 
 
@@ -229,13 +240,13 @@ def get_repository(request: Request, _: Reader, repository: str, uuid: Any) -> A
     _REPO + _UUID, response_model=PolicyOut, summary="Update a policy; apply the new version"
 )
 def update_repository(
-    request: Request, caller: Admin, repository: str, uuid: Any, change: PolicyChange
+    request: Request, caller: Admin, repository: Repository, uuid: UUID, change: PolicyChange
 ) -> Any:
     return _update(request, caller, _scope(None, repository), str(uuid), change)
 
 
 @router.delete(_REPO + _UUID, response_model=PolicyOut, summary="Delete a policy (tags stay)")
-def delete_repository(request: Request, caller: Admin, repository: str, uuid: Any) -> Any:
+def delete_repository(request: Request, caller: Admin, repository: Repository, uuid: UUID) -> Any:
     return _delete(request, caller, _scope(None, repository), str(uuid))
 
 
@@ -250,7 +261,7 @@ def _tag_out(index: TagIndex, state: Any) -> TagOut:
 def list_tags(
     request: Request,
     _: Reader,
-    repository: str,
+    repository: Repository,
     registry: Annotated[str | None, Query(max_length=261)] = None,
     after: Annotated[str, Query(max_length=128)] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -269,8 +280,8 @@ def list_tags(
 def get_tag(
     request: Request,
     _: Reader,
-    repository: str,
-    tag: str,
+    repository: Repository,
+    tag: TagName,
     registry: Annotated[str | None, Query(max_length=261)] = None,
 ) -> Any:
     index = _index(request)
@@ -282,7 +293,9 @@ def get_tag(
     response_model=TagOut,
     summary="Set or lift a tag's immutability by hand (recorded, trigger manual)",
 )
-def toggle_tag(request: Request, caller: Admin, repository: str, tag: str, body: Toggle) -> Any:
+def toggle_tag(
+    request: Request, caller: Admin, repository: Repository, tag: TagName, body: Toggle
+) -> Any:
     index = _index(request)
     state = index.set_immutable(
         repository, tag, body.immutable, caller.actor, registry=body.registry

@@ -107,6 +107,8 @@ def compile_pattern(pattern: str) -> Any:
         raise ValidationError(
             f"tag_pattern: {len(pattern)} characters, over the limit of {MAX_PATTERN}"
         )
+    if not pattern.isprintable() or _has_surrogate(pattern):
+        raise ValidationError("tag_pattern: must be printable UTF-8 text")
     options = re2.Options()
     options.log_errors = False
     options.max_mem = _PATTERN_MEMORY
@@ -117,6 +119,14 @@ def compile_pattern(pattern: str) -> Any:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise ValidationError(f"tag_pattern: invalid RE2 pattern {pattern!r}: {reason}") from None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def pattern_decides(pattern: str, matches: bool, tag: str) -> bool:

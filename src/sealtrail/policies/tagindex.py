@@ -20,12 +20,13 @@ same transaction when the change is accepted, and not when it is refused.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
 
-from sealtrail.errors import Denied, NotFound
+from sealtrail.errors import Denied, NotFound, ValidationError
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.policies.model import (
@@ -55,6 +56,14 @@ from sealtrail.policies.rows import (
 from sealtrail.store.base import WriteView
 
 __all__ = ["TagIndex"]
+
+_TAG_AFTER = re.compile(r"[A-Za-z0-9_.-]{1,128}", re.ASCII)
+
+
+def _check_registry(registry: str | None) -> None:
+    if registry is not None:
+        check_registry(registry)
+
 
 Events = Iterable[Mapping[str, Any]]
 
@@ -197,6 +206,7 @@ class TagIndex:
         already in that state."""
         check_repository(repository)
         check_tag(tag)
+        _check_registry(registry)
         found: list[TagState] = []
 
         def work(view: WriteView, size: int) -> Events:
@@ -248,6 +258,7 @@ class TagIndex:
         return state
 
     def tag(self, repository: str, tag: str, registry: str | None = None) -> TagState:
+        _check_registry(registry)
         state = find_tag(self.ledger.store.read, registry, check_repository(repository), tag)
         if state is None:
             raise NotFound(f"no tag {repository}:{check_tag(tag)} in the index")
@@ -257,6 +268,9 @@ class TagIndex:
         self, repository: str, registry: str | None = None, *, after: str = "", limit: int = 1000
     ) -> list[TagState]:
         """A repository's tags by name, ``limit`` at a time after the tag named ``after``."""
+        _check_registry(registry)
+        if after and _TAG_AFTER.fullmatch(after) is None:
+            raise ValidationError("after: must be a tag name (the last one of the previous page)")
         return tag_rows(
             self.ledger.store.read, check_repository(repository), registry, after=after, limit=limit
         )
