@@ -182,3 +182,17 @@ def test_a_policy_needs_exactly_one_scope(policies: ImmutabilityPolicies) -> Non
         policies.create(namespace="org/app", tag_pattern="v.*", actor=ADMIN)
     with pytest.raises(ValidationError, match="tag_pattern"):
         policies.create(namespace="org", tag_pattern="(", actor=ADMIN)
+
+
+def test_a_repository_in_several_registries_needs_the_registry_named(index: TagIndex) -> None:
+    index.record_push(REGISTRY, "org/app", "v1", digest(1), PUSHER)
+    index.record_push("mirror.example.com:5000", "org/app", "v1", digest(2), PUSHER)
+    with pytest.raises(ValidationError, match="in several registries"):
+        index.tag("org/app", "v1")
+    assert index.tag("org/app", "v1", "mirror.example.com:5000").digest == digest(2)
+    assert [t.key.registry for t in index.tags("org/app")] == [
+        "mirror.example.com:5000",
+        REGISTRY,
+    ]
+    with pytest.raises(ValidationError, match="registry"):
+        index.tag("org/app", "v1", "not a host")

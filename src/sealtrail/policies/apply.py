@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -153,65 +153,81 @@ class _Batch:
         read = view.execute
         run = _load_run(read, self.uuid, self.version)
         if run.finished_seq is not None:  # another process finished it
-            self.applied = self._finished(read, run)
+            self.applied = Applied(self.uuid, self.version, run.affected, run.finished_seq, True)
             return []
-        current = load_policy(read, self.uuid)
         policy = policy_version(read, self.uuid, self.version)
-        stopped = _stopped(current, self.version)
+        stopped = _stopped(load_policy(read, self.uuid), self.version)
         rows = [] if stopped else _candidates(read, policy, run.cursor, self.limit)
         self.examined = len(rows)
         now = format_time(self.ledger.clock.now())
-        events: list[dict[str, Any]] = []
-        changes: list[tuple[Any, ...]] = []
-        names: list[str] = []
-        pattern, matches = compile_pattern(policy.tag_pattern), policy.tag_pattern_matches
-        for tag_id, registry, repository, tag, digest in rows:
-            if (pattern.fullmatch(tag) is not None) == matches:
-                key = TagKey(registry, repository, tag)
-                events.append(_change(now, key, digest, policy, run.policy_seq))
-                changes.append((policy.uuid, policy.version, size + len(changes), now, tag_id))
-                names.append(key.text())
-        view.executemany(
-            "UPDATE tags SET immutable = 1, immutable_by = 'policy', policy_uuid = ?,"
-            " policy_version = ?, reason_seq = ?, updated_at = ? WHERE id = ?",
-            changes,
-        )
-        sample = (*run.sample, *names)[:SAMPLE]
+        events, names = _mark(view, size, policy, rows, run.policy_seq, now)
         finished = stopped is not None or len(rows) < self.limit
-        summary_seq = size + len(events) if finished else None
-        view.execute(
-            "UPDATE policy_runs SET cursor = ?, affected = ?, batches = ?, resumes = ?,"
-            " sample = ?, finished_seq = ? WHERE policy_uuid = ? AND version = ?",
-            (
-                rows[-1][0] if rows else run.cursor,
-                run.affected + len(changes),
-                run.batches + 1,
-                run.resumes + self.resumed,
-                orjson.dumps(list(sample)).decode(),
-                summary_seq,
-                self.uuid,
-                self.version,
-            ),
+        run = replace(
+            run,
+            cursor=rows[-1][0] if rows else run.cursor,
+            affected=run.affected + len(events),
+            batches=run.batches + 1,
+            resumes=run.resumes + self.resumed,
+            sample=(*run.sample, *names)[:SAMPLE],
+            finished_seq=size + len(events) if finished else None,
         )
+        _save_run(view, run)
         self.resumed = False
-        if summary_seq is None:
+        if run.finished_seq is None:
             return events
-        affected = run.affected + len(changes)
-        events.append(
-            apply_summary(
-                now, policy, policy_seq=run.policy_seq, affected=affected, sample=list(sample),
-                duration_ms=_elapsed_ms(run.started_at, now), batches=run.batches + 1,
-                resumes=run.resumes, stopped=stopped,
-            )
-        )  # fmt: skip
+        events.append(_summary(run, policy, now, stopped))
         self.applied = Applied(
-            self.uuid, self.version, affected, summary_seq, completed=stopped is None
+            self.uuid, self.version, run.affected, run.finished_seq, completed=stopped is None
         )
         return events
 
-    def _finished(self, read: Read, run: Run) -> Applied:
-        assert run.finished_seq is not None
-        return Applied(self.uuid, self.version, run.affected, run.finished_seq, completed=True)
+
+def _mark(
+    view: WriteView,
+    size: int,
+    policy: ImmutabilityPolicy,
+    rows: list[tuple[Any, ...]],
+    cause: int,
+    now: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Mark the rows the policy decides immutable, each citing its event (at ``size + i``);
+    the events and the tag names."""
+    events: list[dict[str, Any]] = []
+    changes: list[tuple[Any, ...]] = []
+    names: list[str] = []
+    pattern, matches = compile_pattern(policy.tag_pattern), policy.tag_pattern_matches
+    for tag_id, registry, repository, tag, digest in rows:
+        if (pattern.fullmatch(tag) is not None) == matches:
+            key = TagKey(registry, repository, tag)
+            changes.append((policy.uuid, policy.version, size + len(events), now, tag_id))
+            events.append(_change(now, key, digest, policy, cause))
+            names.append(key.text())
+    view.executemany(
+        "UPDATE tags SET immutable = 1, immutable_by = 'policy', policy_uuid = ?,"
+        " policy_version = ?, reason_seq = ?, updated_at = ? WHERE id = ?",
+        changes,
+    )
+    return events, names
+
+
+def _save_run(view: WriteView, run: Run) -> None:
+    view.execute(
+        "UPDATE policy_runs SET cursor = ?, affected = ?, batches = ?, resumes = ?,"
+        " sample = ?, finished_seq = ? WHERE policy_uuid = ? AND version = ?",
+        (
+            run.cursor, run.affected, run.batches, run.resumes,
+            orjson.dumps(list(run.sample)).decode(), run.finished_seq,
+            run.policy_uuid, run.version,
+        ),
+    )  # fmt: skip
+
+
+def _summary(run: Run, policy: ImmutabilityPolicy, now: str, stopped: str | None) -> dict[str, Any]:
+    return apply_summary(
+        now, policy, policy_seq=run.policy_seq, affected=run.affected, sample=list(run.sample),
+        duration_ms=_elapsed_ms(run.started_at, now), batches=run.batches,
+        resumes=run.resumes, stopped=stopped,
+    )  # fmt: skip
 
 
 def _change(
