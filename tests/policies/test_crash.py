@@ -83,3 +83,25 @@ def test_a_killed_application_resumes_to_one_event_per_tag(
         immutable = ledger.store.read("SELECT COUNT(*) FROM tags WHERE immutable = 1")[0][0]
         assert immutable == len(expected)
         ledger.verify()
+
+
+def test_two_processes_resuming_the_same_run_record_each_tag_once(tmp_path: Path) -> None:
+    directory = tmp_path / "data"
+    _setup(directory)
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "tests/policies/apply_child.py"), str(directory), "40"],
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for _ in range(2)
+    ]
+    assert [child.wait(120) for child in children] == [0, 0]
+    with Ledger.open(directory) as ledger:
+        counts = Counter(e["target"]["tag"] for e in events(ledger, "tag.immutability_change"))
+        assert len(counts) == 2_000
+        assert set(counts.values()) == {1}
+        (summary,) = events(ledger, "policy.apply")
+        assert summary["details"]["tags_affected_count"] == 2_000
+        ledger.verify()
