@@ -1,4 +1,4 @@
-"""Each module of sealtrail.policies lists what it defines in a complete ``__all__`` (ruff keeps it sorted)."""
+"""Each module of sealtrail.policies lists what it defines in ``__all__`` (ruff sorts it)."""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ __all__ = [
     "Applied",
     "Progress",
     "Run",
+    "in_scope",
     "pending_runs",
     "run_policy",
     "start_run",

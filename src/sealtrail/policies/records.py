@@ -30,6 +30,7 @@ __all__ = [
     "denied",
     "immutability_change",
     "policy_event",
+    "reason_text",
     "tag_event",
 ]
 
