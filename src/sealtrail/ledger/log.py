@@ -168,6 +168,7 @@ class Ledger:
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
         self._roots: dict[int, bytes] = {}  # root hash by tree size; sizes never change roots
+        self._known_size = 0  # a size the log has reached (it only grows)
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
@@ -285,6 +286,7 @@ class Ledger:
             return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
 
         batch = self.store.append(build)
+        self._known_size = max(self._known_size, batch.new_size)
         if batch.leaves:
             self._remember_edge(batch)
         return [Receipt(batch.first_seq + i, h) for i, h in enumerate(hashes)]
@@ -311,7 +313,9 @@ class Ledger:
     # reading
 
     def size(self) -> int:
-        return self.store.size()
+        size = self.store.size()
+        self._known_size = max(self._known_size, size)
+        return size
 
     def entry(self, seq: int) -> bytes:
         records = self.store.read_records(seq, seq + 1)
@@ -329,14 +333,14 @@ class Ledger:
             self._check_size(size)
             if size == 0:
                 return EMPTY_TREE_HASH
-            root = tree_hash(size, self._reader())
+            root = tree_hash(size, self._reader(size))
             if len(self._roots) > 4096:
                 self._roots.clear()
             self._roots[size] = root
         return root
 
-    def _reader(self) -> TileHashReader:
-        return TileHashReader(self.store, self._tiles)
+    def _reader(self, size: int | None = None) -> TileHashReader:
+        return TileHashReader(self.store, self._tiles, size=size)
 
     # checkpoints
 
@@ -376,7 +380,7 @@ class Ledger:
         self._check_size(size)
         if not 0 <= index < size:
             raise ValidationError(f"index {index} is outside a tree of size {size}")
-        proof = prove_record(size, index, self._reader())
+        proof = prove_record(size, index, self._reader(size))
         return InclusionProof(index, size, self.root(size), self.entry(index), tuple(proof))
 
     def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
@@ -385,10 +389,12 @@ class Ledger:
         self._check_size(size)
         if not 0 < old_size <= size:
             raise ValidationError(f"old size {old_size} must be between 1 and {size}")
-        proof = prove_tree(size, old_size, self._reader())
+        proof = prove_tree(size, old_size, self._reader(size))
         return ConsistencyProof(old_size, size, self.root(old_size), self.root(size), tuple(proof))
 
     def _check_size(self, size: int) -> None:
+        if 0 <= size <= self._known_size:  # sizes only grow: no need to ask the store again
+            return
         current = self.size()
         if not 0 <= size <= current:
             raise ValidationError(f"size {size} is outside the log (current size {current})")
