@@ -21,6 +21,7 @@ from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.search import parse_search
 from sealtrail.store.base import Query
+from sealtrail.store.cli import db_app
 from sealtrail.verification import verify_and_record
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ prove_app = typer.Typer(
     help="Print inclusion and consistency proofs as JSON.", no_args_is_help=True
 )
 app.add_typer(prove_app, name="prove")
+app.add_typer(db_app, name="db")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -49,9 +51,16 @@ CLI_ACTOR = {"id": "cli", "type": "user"}  # who acts when a local user runs the
 PROGRESS_FROM = 200_000  # records; below this a verification takes well under two seconds
 
 
+def _database_url(directory: Path) -> str | None:
+    """The PostgreSQL URL of this process's settings (``SEALTRAIL_DATABASE_URL``), if any."""
+    from sealtrail.config import from_environment
+
+    return from_environment(dir=directory).database_url or None
+
+
 @contextmanager
 def _ledger(directory: Path) -> Iterator[Ledger]:
-    with Ledger.open(directory) as ledger:
+    with Ledger.open(directory, database_url=_database_url(directory)) as ledger:
         yield ledger
 
 
@@ -68,7 +77,8 @@ def init(
 
     Example: sealtrail init --dir /var/lib/sealtrail --origin audit.example.com/sealtrail
     """
-    with Ledger.create(directory, origin=origin) as ledger:
+    url = _database_url(directory)
+    with Ledger.create(directory, origin=origin, database_url=url) as ledger:
         out.print(ledger.keyring.signer.verifier().to_text())
 
 
@@ -373,7 +383,11 @@ def serve(
     from sealtrail.config import from_environment
 
     settings = from_environment(dir=directory, host=host, port=port)
-    ledger = Ledger.open(settings.dir, checkpoint_interval=settings.checkpoint_interval)
+    ledger = Ledger.open(
+        settings.dir,
+        checkpoint_interval=settings.checkpoint_interval,
+        database_url=settings.database_url or None,
+    )
     access = AccessKeys(ledger.store, ledger.clock, ledger.append)
     if not access.list():
         created = access.create(Role.ADMIN, name="bootstrap admin")

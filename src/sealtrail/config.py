@@ -51,6 +51,7 @@ class Settings:
     auth_failure_window: float = 60.0  # seconds
     cookie_secure: bool = True  # the console's session cookie is Secure (set false for plain http)
     log_requests: bool = True  # one JSON line per request on stdout
+    database_url: str = ""  # postgresql://... keeps the records in PostgreSQL; empty: SQLite in dir
     sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def section(self, name: str) -> Mapping[str, Any]:

@@ -173,24 +173,46 @@ class Ledger:
         self._checkpointer: threading.Thread | None = None
 
     @classmethod
-    def create(cls, directory: Path, *, origin: str | None = None, **options: Any) -> Ledger:
-        """A new ledger and signing key in ``directory``; refuses to touch an existing one."""
+    def create(
+        cls,
+        directory: Path,
+        *,
+        origin: str | None = None,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> Ledger:
+        """A new ledger and signing key in ``directory``; refuses to touch an existing one. The
+        records go to ``directory/ledger.db`` (SQLite), or to PostgreSQL at ``database_url``."""
         directory.mkdir(parents=True, exist_ok=True)
-        if (directory / DATABASE).exists():
+        if database_url is None and (directory / DATABASE).exists():
             raise Conflict(f"{directory}: a ledger exists already")
+        if (directory / "signing.key").exists():
+            raise Conflict(f"{directory}: a signing key exists already")
         origin = origin or default_origin()
-        keyring = Keyring.create(directory, origin)
-        store = SQLiteStore(directory / DATABASE, create=True)
-        store.set_meta("origin", origin)
+        store = _store(directory, database_url, create=True)
+        try:
+            store.set_meta("origin", origin)
+            keyring = Keyring.create(directory, origin)
+        except BaseException:
+            store.close()
+            raise
         return cls(store, keyring, **options)
 
     @classmethod
-    def open(cls, directory: Path, *, signing_key: str | None = None, **options: Any) -> Ledger:
-        """The ledger in ``directory``."""
-        if not (directory / DATABASE).exists():
+    def open(
+        cls,
+        directory: Path,
+        *,
+        signing_key: str | None = None,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> Ledger:
+        """The ledger whose keys are in ``directory`` and whose records are in its SQLite file
+        or, given ``database_url``, in PostgreSQL."""
+        if database_url is None and not (directory / DATABASE).exists():
             raise NotFound(f"{directory}: no ledger here (run `sealtrail init`)")
         keyring = Keyring.load(directory, signing_key)
-        return cls(SQLiteStore(directory / DATABASE), keyring, **options)
+        return cls(_store(directory, database_url), keyring, **options)
 
     def __enter__(self) -> Ledger:
         return self
@@ -404,6 +426,16 @@ class Ledger:
     def verify(self, progress: ProgressCallback | None = None) -> VerifyReport:
         """Recompute everything from the records; raise ``VerificationError`` at the first fault."""
         return verify_log(self.store, self.keyring.verifiers, self.origin, progress)
+
+
+def _store(directory: Path, database_url: str | None, *, create: bool = False) -> Store:
+    if database_url is None:
+        return SQLiteStore(directory / DATABASE, create=create)
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        raise ValidationError("database URL: only postgresql:// URLs are supported")
+    from sealtrail.store.postgres import PostgresStore  # psycopg only when PostgreSQL is used
+
+    return PostgresStore(database_url, create=create)
 
 
 def default_origin() -> str:

@@ -1,0 +1,56 @@
+"""PostgreSQL for the tests: a real server (127.0.0.1:5432 here and in CI, where `.ci/run`
+starts it if it is down), one database for the suite and one schema per test.
+
+``SEALTRAIL_TEST_POSTGRES`` names the server (a libpq URL without a database); tests that need it
+call ``postgres_url()`` and get a URL whose ``search_path`` is a fresh schema, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import missing_component
+
+SERVER = os.environ.get("SEALTRAIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+DATABASE = "sealtrail_test"
+
+
+def _connect(database: str):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(f"{SERVER}/{database}", autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    """The suite's database, with pg_trgm installed once in its public schema."""
+    try:
+        import psycopg
+    except ImportError:
+        missing_component("psycopg is not installed")
+    try:
+        with _connect("postgres") as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+            if found.fetchone() is None:
+                conn.execute(f"CREATE DATABASE {DATABASE}")
+        with _connect(DATABASE) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    except psycopg.OperationalError as error:
+        missing_component(f"PostgreSQL is not reachable at {SERVER}: {error}")
+    return f"{SERVER}/{DATABASE}"
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """A URL of the suite's database whose search path is a new, empty schema."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with _connect(DATABASE) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_database}?options={quote(f'-csearch_path={schema},public')}"
+    with _connect(DATABASE) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
