@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -45,12 +45,26 @@ def postgres_database() -> str:
     return f"{SERVER}/{DATABASE}"
 
 
+@pytest.fixture(scope="session")
+def postgres_schemas(postgres_database: str) -> Iterator[Callable[[], str]]:
+    """Make URLs of the suite's database, each with a new, empty schema as its search path;
+    every schema made is dropped when the session ends."""
+    made: list[str] = []
+
+    def new() -> str:
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        with _connect(DATABASE) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        made.append(schema)
+        return f"{postgres_database}?options={quote(f'-csearch_path={schema},public')}"
+
+    yield new
+    with _connect(DATABASE) as conn:
+        for schema in made:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 @pytest.fixture
-def postgres_url(postgres_database: str) -> Iterator[str]:
+def postgres_url(postgres_schemas: Callable[[], str]) -> str:
     """A URL of the suite's database whose search path is a new, empty schema."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with _connect(DATABASE) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"{postgres_database}?options={quote(f'-csearch_path={schema},public')}"
-    with _connect(DATABASE) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return postgres_schemas()

@@ -18,6 +18,7 @@ A URL may choose a schema with ``options=-csearch_path=NAME`` (the tests give ea
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -361,7 +362,10 @@ class PostgresStore:
             return [StoredCheckpoint(int(size), note, at) for size, note, at in rows]
 
     def query(self, query: Query) -> list[StoredRecord]:
-        condition, params = where(query, _text_match)
+        possible = _without_nul(query)
+        if possible is None:
+            return []
+        condition, params = where(possible, _text_match)
         order = "ASC" if query.oldest_first else "DESC"
         sql = f"SELECT seq, leaf FROM records WHERE {condition} ORDER BY seq {order} LIMIT ?"
         with self._read() as conn:
@@ -373,7 +377,10 @@ class PostgresStore:
             raise ValidationError(
                 f"cannot count by {column!r}; one of {', '.join(sorted(_GROUPABLE))}"
             )
-        condition, params = where(query, _text_match)
+        possible = _without_nul(query)
+        if possible is None:
+            return {}
+        condition, params = where(possible, _text_match)
         expression = _GROUPABLE[column]
         sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {condition} GROUP BY {expression}"
         with self._read() as conn:
@@ -426,6 +433,30 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     """Every session: durable commits, and UTC text times as written."""
     conn.autocommit = True
     conn.execute("SET synchronous_commit = on")
+
+
+_NAMES = ("category", "outcome", "actor_id", "target_type", "target_id", "repository", "digest")
+_EXCLUDED = (
+    "excluded_outcomes",
+    "excluded_actions",
+    "excluded_categories",
+    "excluded_actor_ids",
+    "excluded_repositories",
+)
+
+
+def _without_nul(query: Query) -> Query | None:
+    """The same query without values holding NUL, which no stored name holds (validation refuses
+    them) and PostgreSQL text cannot even hold; None when such a value must match."""
+    if any("\0" in (getattr(query, name) or "") for name in _NAMES):
+        return None
+    actions = tuple(a for a in query.actions if "\0" not in a)
+    if query.actions and not actions:
+        return None
+    changes: dict[str, Any] = {"actions": actions}
+    for name in _EXCLUDED:
+        changes[name] = tuple(v for v in getattr(query, name) if "\0" not in v)
+    return dataclasses.replace(query, **changes)
 
 
 def _read_tiles(conn: psycopg.Connection[Any], tiles: Sequence[Tile]) -> list[bytes]:
