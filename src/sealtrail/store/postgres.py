@@ -135,7 +135,7 @@ class PostgresStore:
         try:
             self._writer = self._connect()
             self._pool = ConnectionPool(
-                url, min_size=1, max_size=8, open=True, configure=_configure, timeout=30
+                url, min_size=1, max_size=8, open=True, configure=_configure, timeout=5
             )
         except psycopg.Error as error:
             raise StoreUnavailable(f"PostgreSQL {_safe(url)}: {_reason(error)}") from error

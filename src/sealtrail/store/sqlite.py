@@ -192,10 +192,11 @@ class SQLiteStore:
                     (size,) = conn.execute("SELECT size FROM tree").fetchone()
                     batch = build(size, _Reads(lambda: conn))
                     self._write(conn, batch)
+                    conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # a failed COMMIT (disk full) leaves it open
+                        conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: append failed: {error}") from error
         return batch
