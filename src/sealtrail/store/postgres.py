@@ -63,13 +63,14 @@ CREATE TABLE records (
     digest TEXT,
     search TEXT NOT NULL DEFAULT ''
 );
+-- (column, seq): the newest N records with a value are a backward range scan, never a sort
 CREATE INDEX records_time ON records (time);
-CREATE INDEX records_action ON records (action);
-CREATE INDEX records_outcome ON records (outcome);
-CREATE INDEX records_actor ON records (actor_id);
-CREATE INDEX records_target_id ON records (target_id);
-CREATE INDEX records_repository ON records (repository);
-CREATE INDEX records_digest ON records (digest);
+CREATE INDEX records_action ON records (action, seq);
+CREATE INDEX records_outcome ON records (outcome, seq);
+CREATE INDEX records_actor ON records (actor_id, seq);
+CREATE INDEX records_target_id ON records (target_id, seq);
+CREATE INDEX records_repository ON records (repository, seq);
+CREATE INDEX records_digest ON records (digest, seq);
 CREATE INDEX records_search ON records USING gin (search gin_trgm_ops);
 CREATE TABLE tiles (level INTEGER NOT NULL, n BIGINT NOT NULL, data BYTEA NOT NULL,
                     PRIMARY KEY (level, n));
