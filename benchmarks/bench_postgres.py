@@ -109,7 +109,7 @@ SELECT s,
        'team/app-' || mod(s, 300), 'sha256:' || md5(s::text) || md5((s + 1)::text),
        'pulled team/app-' || mod(s, 300) || ':v' || s
 FROM generate_series(%s, %s) AS s,
-     LATERAL (SELECT (ARRAY[{actions}])[1 + mod(s * 7919, 40)] AS action) AS a
+     LATERAL (SELECT (ARRAY[{actions}])[1 + mod(s::bigint * 7919, 40)] AS action) AS a
 """
 
 
