@@ -351,10 +351,14 @@ EVENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def searched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def searched(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Ledger]:
+    """The sample events in a ledger on each engine: search means the same on both."""
     directory = tmp_path_factory.mktemp("search") / "d"
-    with Ledger.create(directory, origin="t/log", clock=FixedClock(T0)) as ledger:
+    url = request.getfixturevalue("postgres_schemas")() if request.param == "postgresql" else None
+    with Ledger.create(directory, origin="t/log", clock=FixedClock(T0), database_url=url) as ledger:
         for event in EVENTS:  # one batch each, so text rows of several transactions mix
             ledger.append({k: v for k, v in event.items() if v is not None})
         yield ledger

@@ -211,6 +211,11 @@ class Ledger:
         or, given ``database_url``, in PostgreSQL."""
         if database_url is None and not (directory / DATABASE).exists():
             raise NotFound(f"{directory}: no ledger here (run `sealtrail init`)")
+        if not (directory / "signing.key").exists() and signing_key is None:
+            raise NotFound(
+                f"{directory}: no ledger keys here (run `sealtrail init`, or copy the signing "
+                "and verifier keys of the ledger)"
+            )
         keyring = Keyring.load(directory, signing_key)
         return cls(_store(directory, database_url), keyring, **options)
 
