@@ -15,8 +15,10 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -60,7 +62,7 @@ class Load:
         self.appends: list[float] = []
         self.queries: list[float] = []
         self.events = 0
-        self.errors = 0
+        self.errors: Counter[str] = Counter()
 
     def add(self, kind: list[float], seconds: float, events: int = 0) -> None:
         with self.lock:
@@ -85,7 +87,7 @@ def appender(urls: list[str], key: str, n: int, stop: threading.Event, load: Loa
             if response.status_code == 201:
                 load.add(load.appends, time.perf_counter() - started, count)
             else:
-                load.errors += 1
+                load.errors[f"append {response.status_code} {response.text[:80]}"] += 1
             i += 1
 
 
@@ -100,7 +102,7 @@ def querier(urls: list[str], key: str, n: int, stop: threading.Event, load: Load
             if response.status_code == 200:
                 load.add(load.queries, time.perf_counter() - started)
             else:
-                load.errors += 1
+                load.errors[f"query {response.status_code} {response.text[:80]}"] += 1
             i += 1
 
 
@@ -163,6 +165,11 @@ def soak(url: str, tmp: Path, seconds: float) -> tuple[Load, float, list[list[fl
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        for n in range(SERVERS):  # the first server-side error, if any, for the report
+            log = (tmp / f"host-{n}" / "log").read_text()
+            if "Traceback" in log:
+                print(log[log.index("Traceback") :][:3000], file=sys.stderr)
+                break
     return load, elapsed, memory
 
 
@@ -198,8 +205,9 @@ def main() -> None:
                 f"p99 {p(load.queries, 0.99):.1f} ms",
                 "server RSS MB every 10 s: "
                 + " | ".join("/".join(f"{m:.0f}" for m in sample) for sample in memory),
-                f"errors: {load.errors}; stored image events {stored:,} = acknowledged "
-                f"{load.events:,}: {stored == load.events}; verify: {verified.size:,} records ok",
+                f"errors: {dict(load.errors) or 'none'}",
+                f"stored image events {stored:,} = acknowledged {load.events:,}: "
+                f"{stored == load.events}; verify: {verified.size:,} records ok",
             ),
             figures={
                 "append_p50_ms": statistics.median(load.appends),

@@ -187,3 +187,17 @@ def test_key_rotation_keeps_old_checkpoints_verifiable(
         rotated.checkpoint()
         assert len(rotated.keyring.verifiers) == 2
         assert rotated.verify().checkpoints == 2
+
+
+def test_a_second_writer_between_appends_never_leaves_a_stale_edge(
+    ledger: Ledger, data_dir: Path, database_url: str | None
+) -> None:
+    """Another process completing a tile between two of ours must not make our remembered right
+    edge stale: the upper-level tile it extended is re-read, never taken from our last append."""
+    ledger.append_many([pull_event(i) for i in range(300)])  # our edge: level 1 holds 1 hash
+    with Ledger.open(data_dir, database_url=database_url) as other:
+        other.append_many([pull_event(i) for i in range(300, 556)])  # level 1 now holds 2
+    ledger.append(pull_event(556))  # re-reads the edge: the size moved
+    ledger.append_many([pull_event(i) for i in range(557, 857)])  # fills a level-0 tile: its
+    ledger.checkpoint()  # root goes into the level-1 tile remembered from the append before
+    assert ledger.verify().size == 857

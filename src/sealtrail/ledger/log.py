@@ -304,18 +304,22 @@ class Ledger:
         | Callable[[int, WriteView], list[tuple[PreparedEvent, IndexedFields]]],
     ) -> list[Receipt]:
         hashes: list[bytes] = []
+        edge: dict[int, bytes] = {}
 
         def build(size: int, view: WriteView) -> Sequenced:
             batch = events(size, view) if callable(events) else events
             leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(batch)]
             hashes[:] = [record_hash(leaf) for leaf in leaves]
-            tiles = append_leaves(size, self._edge_at(size, view), hashes) if leaves else {}
+            edge.clear()
+            if leaves:
+                edge.update(self._edge_at(size, view))
+            tiles = append_leaves(size, edge, hashes) if leaves else {}
             return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
 
         batch = self.store.append(build)
         self._known_size = max(self._known_size, batch.new_size)
         if batch.leaves:
-            self._remember_edge(batch)
+            self._remember_edge(batch, edge)
         return [Receipt(batch.first_seq + i, h) for i, h in enumerate(hashes)]
 
     def _edge_at(self, size: int, view: WriteView) -> dict[int, bytes]:
@@ -326,12 +330,14 @@ class Ledger:
         datas = view.read_tiles(tiles)
         return {t.level: data[: t.width * 32] for t, data in zip(tiles, datas, strict=True)}
 
-    def _remember_edge(self, batch: Sequenced) -> None:
-        _, old = self._edge
+    def _remember_edge(self, batch: Sequenced, before: Mapping[int, bytes]) -> None:
+        """Keep the right edge after ``batch`` for this process's next append: the tiles the
+        batch wrote, else the edge it was built on (read in its transaction, so current even when
+        other processes appended since this one last did)."""
         edge = {}
         for tile in edge_tiles(batch.new_size):
-            data = batch.tiles.get((tile.level, tile.n), old.get(tile.level))
-            if data is None:
+            data = batch.tiles.get((tile.level, tile.n), before.get(tile.level))
+            if data is None or len(data) != tile.width * 32:
                 self._edge = (-1, {})
                 return
             edge[tile.level] = data
