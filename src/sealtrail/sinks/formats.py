@@ -124,9 +124,9 @@ def _jsonl_leaf(line: str) -> bytes:
 
 def csv_cell(value: object) -> str:
     """A CSV cell that no spreadsheet runs as a formula, on one line."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    raw = "" if value is None else str(value)
+    text = raw.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+    return "'" + text if raw.startswith(_FORMULA_START) else text
 
 
 def _csv_values(leaf: bytes) -> list[str]:
