@@ -18,6 +18,8 @@ from typing import NoReturn
 import httpx
 import pytest
 
+pytest_plugins = ["tests.fixtures_syslog"]
+
 SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or "sealtrail"
 IN_CI = os.environ.get("CI") == "true"
 
