@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pytest
 
@@ -29,7 +30,7 @@ class ListReader:
                 part = leaves[n * width : (n + 1) * width]
                 self.hashes[stored_hash_index(level, n)] = root_from_leaf_hashes(part)
 
-    def read_hashes(self, indexes: list[int]) -> list[bytes]:
+    def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
         return [self.hashes[i] for i in indexes]
 
 

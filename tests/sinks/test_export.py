@@ -39,8 +39,9 @@ def rewrite(path: Path, head: list[bytes], rows: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
-def test_whole_log_export_verifies_as_a_range(ledger: Ledger, verifier_key: str, tmp_path: Path,
-                                              fmt: str) -> None:  # fmt: skip
+def test_whole_log_export_verifies_as_a_range(
+    ledger: Ledger, verifier_key: str, tmp_path: Path, fmt: str
+) -> None:
     path = tmp_path / f"all.{fmt}"
     assert export_to(ledger, path, fmt) == 40
     report = verify(path, verifier_key)
@@ -48,8 +49,9 @@ def test_whole_log_export_verifies_as_a_range(ledger: Ledger, verifier_key: str,
 
 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
-def test_filtered_export_verifies_record_by_record(ledger: Ledger, verifier_key: str,
-                                                   tmp_path: Path, fmt: str) -> None:  # fmt: skip
+def test_filtered_export_verifies_record_by_record(
+    ledger: Ledger, verifier_key: str, tmp_path: Path, fmt: str
+) -> None:
     path = tmp_path / f"pulls.{fmt}"
     filters = Query(actions=("image.pull",), outcome="success")
     count = export_to(ledger, path, fmt, filters=filters)
@@ -61,8 +63,9 @@ def test_filtered_export_verifies_record_by_record(ledger: Ledger, verifier_key:
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 @pytest.mark.parametrize("filtered", [False, True])
 @pytest.mark.parametrize("tamper", ["changed", "dropped", "reordered"])
-def test_tampered_export_is_caught(ledger: Ledger, verifier_key: str, tmp_path: Path, fmt: str,
-                                   filtered: bool, tamper: str) -> None:  # fmt: skip
+def test_tampered_export_is_caught(
+    ledger: Ledger, verifier_key: str, tmp_path: Path, fmt: str, filtered: bool, tamper: str
+) -> None:
     path = tmp_path / f"x.{fmt}"
     filters = Query(actions=("image.pull",)) if filtered else Query()
     export_to(ledger, path, fmt, filters=filters)
@@ -100,8 +103,9 @@ def test_a_changed_display_field_is_caught_though_the_record_is_intact(
     assert caught.value.reason == "record_changed"
 
 
-def test_range_export_names_the_first_missing_record(ledger: Ledger, verifier_key: str,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_range_export_names_the_first_missing_record(
+    ledger: Ledger, verifier_key: str, tmp_path: Path
+) -> None:
     path = tmp_path / "range.jsonl"
     assert export_to(ledger, path, "jsonl", start=10, end=30) == 20
     assert verify(path, verifier_key).count == 20  # type: ignore[attr-defined]
@@ -112,8 +116,9 @@ def test_range_export_names_the_first_missing_record(ledger: Ledger, verifier_ke
     assert (caught.value.reason, caught.value.index) == ("record_missing", 17)
 
 
-def test_truncated_range_export_is_caught(ledger: Ledger, verifier_key: str,
-                                          tmp_path: Path) -> None:  # fmt: skip
+def test_truncated_range_export_is_caught(
+    ledger: Ledger, verifier_key: str, tmp_path: Path
+) -> None:
     path = tmp_path / "range.jsonl"
     export_to(ledger, path, "jsonl")
     head, rows = data_lines(path, "jsonl")
@@ -132,8 +137,9 @@ def test_another_logs_key_refuses_the_bundle(ledger: Ledger, tmp_path: Path) -> 
     assert caught.value.reason == "signature_invalid"
 
 
-def test_daily_files_split_by_day_and_verify_together(ledger: Ledger, verifier_key: str,
-                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_daily_files_split_by_day_and_verify_together(
+    ledger: Ledger, verifier_key: str, tmp_path: Path
+) -> None:
     days = tmp_path / "days"
     plan = plan_export(ledger, "jsonl")
     assert write_daily(ledger, plan, days) == 40
@@ -144,14 +150,15 @@ def test_daily_files_split_by_day_and_verify_together(ledger: Ledger, verifier_k
             assert orjson.loads(line)["time"].startswith(path.stem)
     assert verify(days, verifier_key).count == 40  # type: ignore[attr-defined]
     moved = days / "2026-01-02.jsonl"
-    first, *rest = moved.read_bytes().split(b"\n")
+    _first, *rest = moved.read_bytes().split(b"\n")
     moved.write_bytes(b"\n".join(rest))
     with pytest.raises(VerificationError):
         verify(days, verifier_key)
 
 
-def test_daily_export_refuses_a_used_directory_and_other_formats(ledger: Ledger,
-                                                                 tmp_path: Path) -> None:  # fmt: skip
+def test_daily_export_refuses_a_used_directory_and_other_formats(
+    ledger: Ledger, tmp_path: Path
+) -> None:
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "old.jsonl").write_text("")
     with pytest.raises(Conflict):

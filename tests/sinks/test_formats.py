@@ -44,7 +44,8 @@ def test_csv_cells_stay_on_one_line() -> None:
 
 def test_csv_has_a_stable_header_and_one_line_per_record() -> None:
     line = FORMATS["csv"].render(leaf())
-    assert "\n" not in line and "\r" not in line
+    assert "\n" not in line
+    assert "\r" not in line
     assert FORMATS["csv"].header == ",".join(CSV_COLUMNS)
     (row,) = csv.reader(io.StringIO(line))
     assert dict(zip(CSV_COLUMNS, row, strict=True))["user_agent"] == "'=cmd|x"
