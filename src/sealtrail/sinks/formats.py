@@ -187,7 +187,9 @@ def cef_line(leaf: bytes) -> str:
         CEF_SEVERITY.get(r.get("severity", "info"), 3),
     ]  # fmt: skip
     head = "CEF:0|" + "|".join(cef_escape_header(v) for v in header)
-    pairs = [(k, v) for k, v in _cef_extension(r) if v not in (None, "")]
+    extension = _cef_extension(r)
+    present = {k for k, v in extension if v not in (None, "")}
+    pairs = [(k, v) for k, v in extension if k in present and k.removesuffix("Label") in present]
     pairs.append((CEF_RECORD_KEY + "Label", "sealtrailRecord"))
     pairs.append((CEF_RECORD_KEY, leaf.decode()))
     return head + "|" + " ".join(f"{k}={cef_escape_extension(v)}" for k, v in pairs)
