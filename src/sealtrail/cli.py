@@ -20,6 +20,7 @@ from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.search import parse_search
+from sealtrail.sinks import cli as sinks_cli
 from sealtrail.store.base import Query
 from sealtrail.store.cli import db_app
 from sealtrail.verification import verify_and_record
@@ -394,6 +395,11 @@ def serve(
         err.print(f"admin key (shown only now): {created.secret}", markup=False)
     app_ = create_app(settings, ledger)
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+app.command()(sinks_cli.export)
+app.command("verify-export")(sinks_cli.verify_export_command)
+app.add_typer(sinks_cli.forward_app, name="forward")
 
 
 def main() -> None:
