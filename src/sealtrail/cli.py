@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sealtrail.access import AccessKeys, Role
+from sealtrail.config import from_environment, open_ledger
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
@@ -54,14 +55,12 @@ PROGRESS_FROM = 200_000  # records; below this a verification takes well under t
 
 def _database_url(directory: Path) -> str | None:
     """The PostgreSQL URL of this process's settings (``SEALTRAIL_DATABASE_URL``), if any."""
-    from sealtrail.config import from_environment
-
     return from_environment(dir=directory).database_url or None
 
 
 @contextmanager
 def _ledger(directory: Path) -> Iterator[Ledger]:
-    with Ledger.open(directory, database_url=_database_url(directory)) as ledger:
+    with open_ledger(directory) as ledger:
         yield ledger
 
 
@@ -381,7 +380,6 @@ def serve(
     import uvicorn
 
     from sealtrail.api.app import create_app
-    from sealtrail.config import from_environment
 
     settings = from_environment(dir=directory, host=host, port=port)
     ledger = Ledger.open(

@@ -35,9 +35,11 @@ def sample_event(i: int) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.create(tmp_path / "ledger", origin=ORIGIN) as opened:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """40 sample events, signed, on each engine: exports read both the same way."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with Ledger.create(tmp_path / "ledger", origin=ORIGIN, database_url=url) as opened:
         opened.append_many([sample_event(i) for i in range(40)])
         opened.checkpoint()
         yield opened

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+import pytest
 
 from sealtrail.ledger.log import Ledger
 from tests.conftest import SEALTRAIL
 
+ENGINE: dict[str, str] = {}  # SEALTRAIL_DATABASE_URL when the test's ledger is on PostgreSQL
+
+
+@pytest.fixture(autouse=True)
+def engine(ledger: Ledger) -> Iterator[None]:
+    """The CLI reaches the test's ledger on whichever engine holds it."""
+    url = getattr(ledger.store, "url", None)
+    ENGINE.clear()
+    if url is not None:
+        ENGINE["SEALTRAIL_DATABASE_URL"] = url
+    yield
+    ENGINE.clear()
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SEALTRAIL, *args], capture_output=True, text=True)
+    env = os.environ | ENGINE
+    return subprocess.run([SEALTRAIL, *args], capture_output=True, text=True, env=env)
 
 
 def test_export_then_verify_export_and_the_export_is_recorded(

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sealtrail.config import from_environment
+from sealtrail.config import from_environment, open_ledger
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.note import Verifier
@@ -65,7 +65,7 @@ def export(
     filters = parse_search(text).apply(filters) if text else filters
     if bundle and output is None:
         raise typer.BadParameter("--bundle needs --output (the bundle goes to OUTPUT.bundle)")
-    with Ledger.open(directory) as ledger:
+    with open_ledger(directory) as ledger:
         plan = plan_export(ledger, format, filters, start, end)
         if daily is not None:
             count, where = write_daily(ledger, plan, daily), f"daily:{daily}"
@@ -126,7 +126,7 @@ def forward_run(
     Example: sealtrail forward run siem
     """
     settings = from_environment(dir=directory)
-    with Ledger.open(settings.dir) as ledger:
+    with open_ledger(settings.dir) as ledger:
         forwarding = Forwarding.from_settings(settings, ledger, names=name)
         if once:
             forwarding.drain()
@@ -151,7 +151,7 @@ def forward_status(
     Example: sealtrail forward status --json
     """
     settings = from_environment(dir=directory)
-    with Ledger.open(settings.dir) as ledger:
+    with open_ledger(settings.dir) as ledger:
         rows = forwarder_status(settings, ledger)
     if as_json:
         sys.stdout.write("".join(orjson.dumps(row).decode() + "\n" for row in rows))
