@@ -32,6 +32,7 @@ lint: $(VENV)/.installed-test
 
 test-deps:
 	scripts/install-test-deps
+	scripts/start-test-services
 
 test: lint test-deps
 	$(BIN)/pytest -q

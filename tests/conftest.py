@@ -11,12 +11,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 import httpx
 import pytest
+
+from sealtrail.store.base import Store
+from sealtrail.store.sqlite import SQLiteStore
+
+pytest_plugins = ["tests.fixtures_postgres", "tests.fixtures_syslog"]
 
 SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or "sealtrail"
 IN_CI = os.environ.get("CI") == "true"
@@ -44,6 +50,39 @@ class RunningServer:
     directory: Path
     process: subprocess.Popen[bytes]
     log: Path
+    database_url: str | None = None  # PostgreSQL, or None for SQLite in ``directory``
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The server's store, opened beside it, to check what was really stored."""
+        if self.database_url is None:
+            opened: Store = SQLiteStore(self.directory / "ledger.db")
+        else:
+            from sealtrail.store.postgres import PostgresStore
+
+            opened = PostgresStore(self.database_url)
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+    def stored_bytes(self) -> bytes:
+        """Everything the server's database holds, as bytes: the SQLite files, or a dump of
+        the PostgreSQL schema (to show that a secret is nowhere in it)."""
+        if self.database_url is None:
+            return b"".join(path.read_bytes() for path in self.directory.glob("ledger.db*"))
+        dump = subprocess.run(
+            [
+                "pg_dump",
+                "--data-only",
+                self.database_url.split("?")[0],
+                "--schema",
+                _schema_of(self.database_url),
+            ],
+            capture_output=True,
+            check=True,
+        )
+        return dump.stdout
 
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -67,16 +106,18 @@ class RunningServer:
 
 
 def start_server(directory: Path, *, env: dict[str, str] | None = None) -> RunningServer:
-    """Init a ledger in ``directory`` if needed, serve it, wait until it answers."""
-    if not (directory / "ledger.db").exists():
+    """Init a ledger in ``directory`` if needed, serve it, wait until it answers. The records are
+    in ``directory`` (SQLite) unless ``env`` sets ``SEALTRAIL_DATABASE_URL``."""
+    environ = {**os.environ, "SEALTRAIL_COOKIE_SECURE": "false", **(env or {})}
+    if not (directory / "signing.key").exists():
         subprocess.run(
             [SEALTRAIL, "init", "--dir", str(directory), "--origin", "test.example/log"],
             check=True,
             capture_output=True,
+            env=environ,
         )
     port = free_port()
     log = directory / "server.log"
-    environ = {**os.environ, "SEALTRAIL_COOKIE_SECURE": "false", **(env or {})}
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [
@@ -107,7 +148,26 @@ def start_server(directory: Path, *, env: dict[str, str] | None = None) -> Runni
         process.kill()
         raise RuntimeError(f"sealtrail serve did not answer: {log.read_text()}")
     found = re.search(r"admin key \(shown only now\): (sealtrail_\S+)", log.read_text())
-    return RunningServer(url, found.group(1) if found else "", directory, process, log)
+    database_url = environ.get("SEALTRAIL_DATABASE_URL") or None
+    return RunningServer(
+        url, found.group(1) if found else "", directory, process, log, database_url
+    )
+
+
+def _schema_of(database_url: str) -> str:
+    """The schema a test URL's ``options=-csearch_path=SCHEMA,...`` names."""
+    found = re.search(r"search_path%3D(\w+)|search_path=(\w+)", database_url)
+    if found is None:
+        raise ValueError(f"no search_path in {database_url}")
+    return found.group(1) or found.group(2)
+
+
+def engine_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The environment that puts a server on the engine a parametrised fixture asks for."""
+    if request.param == "postgresql":
+        new_schema = request.getfixturevalue("postgres_schemas")
+        return {"SEALTRAIL_DATABASE_URL": new_schema()}
+    return {}
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import orjson
@@ -18,12 +21,23 @@ from tests.ledger.conftest import pull_event
 
 SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or "sealtrail"
 ORIGIN = "cli.test.example/log"
+ENGINE: dict[str, str] = {}  # the environment of the engine this test runs on
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every CLI test runs once per engine: PostgreSQL through SEALTRAIL_DATABASE_URL."""
+    ENGINE.clear()
+    if request.param == "postgresql":
+        ENGINE["SEALTRAIL_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    yield str(request.param)
+    ENGINE.clear()
 
 
 def run(
     *args: str, cwd: Path, stdin: bytes = b"", ok: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SEALTRAIL_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != "SEALTRAIL_DIR"} | ENGINE
     result = subprocess.run(
         [SEALTRAIL, *args],
         cwd=cwd,
@@ -36,6 +50,24 @@ def run(
     if ok:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def change_record(workdir: Path, seq: int, old: str, new: str) -> None:
+    """Edit a stored record behind sealtrail's back, in whichever engine holds it."""
+    url = ENGINE.get("SEALTRAIL_DATABASE_URL")
+    if url is None:
+        with closing(sqlite3.connect(workdir / "sealtrail-data" / "ledger.db")) as conn, conn:
+            sql = "UPDATE records SET leaf = replace(leaf, ?, ?) WHERE seq = ?"
+            conn.execute(sql, (old, new, seq))
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(
+            "UPDATE records SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), %s, %s),"
+            " 'UTF8') WHERE seq = %s",
+            [old, new, seq],
+        )
 
 
 def jsonl(events: list[dict[str, object]]) -> bytes:
@@ -51,7 +83,7 @@ def workdir(tmp_path: Path) -> Path:
 def test_init_prints_the_verifier_key_and_refuses_to_overwrite(tmp_path: Path) -> None:
     key = run("init", "--origin", ORIGIN, cwd=tmp_path).stdout.strip()
     assert Verifier.from_text(key).name == ORIGIN
-    assert (tmp_path / "sealtrail-data" / "ledger.db").exists()
+    assert (tmp_path / "sealtrail-data" / "signing.key").exists()
     again = run("init", cwd=tmp_path, ok=False)
     assert again.returncode == 1
     assert again.stderr.startswith("error: ")
@@ -60,6 +92,7 @@ def test_init_prints_the_verifier_key_and_refuses_to_overwrite(tmp_path: Path) -
     assert run("verifier-key", cwd=tmp_path).stdout.strip() == key
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # two ledgers: two SQLite files
 def test_dir_option_and_environment_choose_the_data_directory(tmp_path: Path) -> None:
     run("init", "--dir", str(tmp_path / "a"), cwd=tmp_path)
     env = {**os.environ, "SEALTRAIL_DIR": str(tmp_path / "b")}
@@ -115,11 +148,7 @@ def test_proofs_are_json_that_checks(workdir: Path) -> None:
 def test_verify_exits_1_and_names_the_index_when_tampered(workdir: Path) -> None:
     run("append", cwd=workdir, stdin=jsonl([pull_event(i) for i in range(30)]))
     assert "ok: 30 records" in run("verify", cwd=workdir).stdout
-    import sqlite3
-
-    with sqlite3.connect(workdir / "sealtrail-data" / "ledger.db") as conn:
-        conn.execute("UPDATE records SET leaf = replace(leaf, 'node-3', 'node-9') WHERE seq = 17")
-    conn.close()
+    change_record(workdir, 17, "node-3", "node-9")
     result = run("verify", cwd=workdir, ok=False)
     assert result.returncode == 1
     assert "index 17" in result.stderr
@@ -203,11 +232,7 @@ def test_verify_is_itself_recorded_as_audit_verify(workdir: Path) -> None:
     run("verify", cwd=workdir)
     found = run("query", "--action", "audit.verify", "--json", cwd=workdir).stdout.splitlines()
     assert [orjson.loads(line)["outcome"] for line in found] == ["success"]
-    import sqlite3
-
-    with sqlite3.connect(workdir / "sealtrail-data" / "ledger.db") as conn:
-        conn.execute("UPDATE records SET leaf = replace(leaf, 'node-3', 'node-9') WHERE seq = 2")
-    conn.close()
+    change_record(workdir, 2, "node-3", "node-9")
     assert run("verify", cwd=workdir, ok=False).returncode == 1
     found = run("query", "--action", "audit.verify", "--json", cwd=workdir).stdout.splitlines()
     failure = orjson.loads(found[0])

@@ -351,10 +351,14 @@ EVENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def searched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def searched(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Ledger]:
+    """The sample events in a ledger on each engine: search means the same on both."""
     directory = tmp_path_factory.mktemp("search") / "d"
-    with Ledger.create(directory, origin="t/log", clock=FixedClock(T0)) as ledger:
+    url = request.getfixturevalue("postgres_schemas")() if request.param == "postgresql" else None
+    with Ledger.create(directory, origin="t/log", clock=FixedClock(T0), database_url=url) as ledger:
         for event in EVENTS:  # one batch each, so text rows of several transactions mix
             ledger.append({k: v for k, v in event.items() if v is not None})
         yield ledger
@@ -580,6 +584,14 @@ def test_any_search_runs_or_is_a_validation_error(searched: Ledger, q: str) -> N
 # The schema step that adds the index, and the unicode61 fallback
 
 
+_SCHEMA_2_TABLES = {"meta", "tree", "records", "tiles", "checkpoints", "api_keys"}
+
+
+def _tables_after_schema_2(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return [name for (name,) in rows if name not in _SCHEMA_2_TABLES]
+
+
 def test_migration_to_schema_3_back_fills_the_text_index(tmp_path: Path) -> None:
     directory = tmp_path / "d"
     with Ledger.create(directory, origin="t/log") as ledger:
@@ -587,10 +599,12 @@ def test_migration_to_schema_3_back_fills_the_text_index(tmp_path: Path) -> None
         ledger.append(_event(30, message="the needle", details={"deep": {"hay": "stack"}}))
     with sqlite3.connect(directory / DATABASE) as conn:
         conn.execute("DROP TABLE records_text")
+        for table in _tables_after_schema_2(conn):  # made by the steps after this one
+            conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE records SET leaf = x'7b6e6f74' WHERE seq = 3")  # damaged: '{not'
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     with Ledger.open(directory) as ledger:
-        assert ledger.store.get_meta("schema_version") == "3"
+        assert ledger.store.get_meta("schema_version") == str(sqlite_store.SCHEMA_VERSION)
         assert [r.seq for r in ledger.query(Query(text=("needle", "deep.hay: stack")))] == [30]
         assert len(ledger.query(Query(text=("team/app:v",), limit=100))) == 29
         ledger.append(_event(31, message="another needle"))

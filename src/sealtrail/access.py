@@ -112,6 +112,8 @@ class AccessKeys:
             raise ValidationError("actor: a user key must be bound to an actor id")
         if actor_id is not None and not _ACTOR_RE.fullmatch(actor_id):
             raise ValidationError("actor: must be 1 to 256 printable characters")
+        if name and not _ACTOR_RE.fullmatch(name):
+            raise ValidationError("name: must be up to 256 printable characters")
         key_id = _base32(secrets.token_bytes(5))
         secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         row = ApiKeyRow(

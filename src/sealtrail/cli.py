@@ -15,13 +15,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sealtrail.access import AccessKeys, Role
+from sealtrail.config import from_environment, open_ledger
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
 from sealtrail.search import parse_search
+from sealtrail.sinks import cli as sinks_cli
 from sealtrail.store.base import Query
+from sealtrail.store.cli import db_app
 from sealtrail.verification import verify_and_record
 
 app = typer.Typer(
@@ -35,6 +38,7 @@ prove_app = typer.Typer(
     help="Print inclusion and consistency proofs as JSON.", no_args_is_help=True
 )
 app.add_typer(prove_app, name="prove")
+app.add_typer(db_app, name="db")
 app.add_typer(policies_app, name="policies")
 app.add_typer(tags_app, name="tags")
 
@@ -52,9 +56,14 @@ CLI_ACTOR = {"id": "cli", "type": "user"}  # who acts when a local user runs the
 PROGRESS_FROM = 200_000  # records; below this a verification takes well under two seconds
 
 
+def _database_url(directory: Path) -> str | None:
+    """The PostgreSQL URL of this process's settings (``SEALTRAIL_DATABASE_URL``), if any."""
+    return from_environment(dir=directory).database_url or None
+
+
 @contextmanager
 def _ledger(directory: Path) -> Iterator[Ledger]:
-    with Ledger.open(directory) as ledger:
+    with open_ledger(directory) as ledger:
         yield ledger
 
 
@@ -71,7 +80,8 @@ def init(
 
     Example: sealtrail init --dir /var/lib/sealtrail --origin audit.example.com/sealtrail
     """
-    with Ledger.create(directory, origin=origin) as ledger:
+    url = _database_url(directory)
+    with Ledger.create(directory, origin=origin, database_url=url) as ledger:
         out.print(ledger.keyring.signer.verifier().to_text())
 
 
@@ -373,16 +383,24 @@ def serve(
     import uvicorn
 
     from sealtrail.api.app import create_app
-    from sealtrail.config import from_environment
 
     settings = from_environment(dir=directory, host=host, port=port)
-    ledger = Ledger.open(settings.dir, checkpoint_interval=settings.checkpoint_interval)
+    ledger = Ledger.open(
+        settings.dir,
+        checkpoint_interval=settings.checkpoint_interval,
+        database_url=settings.database_url or None,
+    )
     access = AccessKeys(ledger.store, ledger.clock, ledger.append)
     if not access.list():
         created = access.create(Role.ADMIN, name="bootstrap admin")
         err.print(f"admin key (shown only now): {created.secret}", markup=False)
     app_ = create_app(settings, ledger)
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+app.command()(sinks_cli.export)
+app.command("verify-export")(sinks_cli.verify_export_command)
+app.add_typer(sinks_cli.forward_app, name="forward")
 
 
 def main() -> None:

@@ -19,11 +19,14 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sealtrail.errors import ValidationError
 
-__all__ = ["SECTIONS", "Settings"]
+if TYPE_CHECKING:
+    from sealtrail.ledger.log import Ledger
+
+__all__ = ["SECTIONS", "Settings", "from_environment", "open_ledger"]
 
 #: The structured sections and the feature that parses each.
 SECTIONS = {
@@ -51,6 +54,7 @@ class Settings:
     auth_failure_window: float = 60.0  # seconds
     cookie_secure: bool = True  # the console's session cookie is Secure (set false for plain http)
     log_requests: bool = True  # one JSON line per request on stdout
+    database_url: str = ""  # postgresql://... keeps the records in PostgreSQL; empty: SQLite in dir
     sections: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def section(self, name: str) -> Mapping[str, Any]:
@@ -136,3 +140,12 @@ def _coerce(name: str, value: Any) -> Any:
 def from_environment(**overrides: Any) -> Settings:
     """The settings of this process (the CLI's edge)."""
     return Settings.load(os.environ, **overrides)
+
+
+def open_ledger(directory: Path | None = None, **options: Any) -> Ledger:
+    """The ledger this process's settings point at: the keys in ``directory`` (else the
+    configured one), the records in its SQLite file or at ``database_url`` (the CLI's edge)."""
+    from sealtrail.ledger.log import Ledger
+
+    settings = from_environment(dir=directory)
+    return Ledger.open(settings.dir, database_url=settings.database_url or None, **options)

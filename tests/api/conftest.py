@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, start_server
+from tests.conftest import RunningServer, engine_env, start_server
 
 T = TypeVar("T")
 
@@ -19,10 +18,14 @@ T = TypeVar("T")
 GENEROUS = {"SEALTRAIL_AUTH_FAILURES_ALLOWED": "100000"}
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One server for a whole module: tests on it must not depend on the log being empty."""
-    running = start_server(tmp_path_factory.mktemp("api") / "data", env=GENEROUS)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """One server for a whole module, on each engine: tests on it must not depend on the log
+    being empty."""
+    env = {**GENEROUS, **engine_env(request)}
+    running = start_server(tmp_path_factory.mktemp("api") / "data", env=env)
     yield running
     running.stop()
 
@@ -69,7 +72,3 @@ def log_size(client: httpx.Client) -> int:
     response = client.get("/v1/proofs/consistency", params={"old_size": 1})
     response.raise_for_status()
     return int(response.json()["size"])
-
-
-def ledger_db(server: RunningServer) -> Path:
-    return server.directory / "ledger.db"

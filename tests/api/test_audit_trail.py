@@ -243,7 +243,7 @@ def test_the_bootstrap_key_is_printed_once_and_stored_only_as_a_hash(
     api: RunningServer,
 ) -> None:
     assert re.fullmatch(r"sealtrail_[a-z2-7]{8}_[A-Za-z0-9_-]{43}", api.admin_key)
-    stored = b"".join(path.read_bytes() for path in api.directory.glob("ledger.db*"))
+    stored = api.stored_bytes()
     assert api.admin_key.encode() not in stored
     assert api.admin_key.split("_", 2)[2].encode() not in stored
 

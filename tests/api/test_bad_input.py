@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -199,10 +198,8 @@ def test_revoking_an_unknown_key_is_a_404(client: httpx.Client) -> None:
 
 def _records(server: RunningServer, start: int = 0) -> list[dict[str, Any]]:
     """The stored records from ``start`` on, read from the database itself."""
-    uri = f"file:{server.directory / 'ledger.db'}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as db:
-        rows = db.execute("SELECT leaf FROM records WHERE seq >= ? ORDER BY seq", (start,))
-        return [orjson.loads(leaf) for (leaf,) in rows]
+    with server.store() as store:
+        return [orjson.loads(r.leaf) for r in store.read_records(start, store.size())]
 
 
 def _nothing_written_by(server: RunningServer, since: int) -> None:

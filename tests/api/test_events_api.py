@@ -4,7 +4,6 @@ the catalog and the stats."""
 from __future__ import annotations
 
 import base64
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,10 +24,9 @@ def writer(api: RunningServer) -> Iterator[httpx.Client]:
 
 
 def _stored_leaf(server: RunningServer, seq: int) -> bytes | None:
-    uri = f"file:{server.directory / 'ledger.db'}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as db:
-        row = db.execute("SELECT leaf FROM records WHERE seq = ?", (seq,)).fetchone()
-    return None if row is None else bytes(row[0])
+    with server.store() as store:
+        records = store.read_records(seq, seq + 1)
+    return records[0].leaf if records else None
 
 
 def test_an_appended_event_is_stored_when_the_response_arrives(

@@ -3,7 +3,6 @@ entry bundles against what the ledger stores, and proofs against the checkpoint'
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from sealtrail.errors import VerificationError
 from sealtrail.ledger.merkle import record_hash, root_from_leaf_hashes
 from sealtrail.ledger.note import Checkpoint, Signer, Verifier, open_checkpoint
 from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
-from sealtrail.ledger.tiles import decode_entry_bundle
+from sealtrail.ledger.tiles import Tile, decode_entry_bundle
 from tests.conftest import RunningServer
 from tests.ledger.conftest import pull_event
 
@@ -35,20 +34,12 @@ class Log:
         return open_checkpoint(response.text, self.verifiers, origin=ORIGIN)
 
     def stored_tile(self, level: int, n: int) -> bytes:
-        with _database(self.server) as db:
-            row = db.execute("SELECT data FROM tiles WHERE level = ? AND n = ?", (level, n))
-            return bytes(row.fetchone()[0])
+        with self.server.store() as store:
+            return bytes(store.read_tiles([Tile(level, n)])[0])
 
     def stored_leaves(self, start: int, end: int) -> list[bytes]:
-        with _database(self.server) as db:
-            rows = db.execute(
-                "SELECT leaf FROM records WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
-            )
-            return [bytes(leaf) for (leaf,) in rows]
-
-
-def _database(server: RunningServer) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{server.directory / 'ledger.db'}?mode=ro", uri=True)
+        with self.server.store() as store:
+            return [record.leaf for record in store.read_records(start, end)]
 
 
 @pytest.fixture(scope="module")

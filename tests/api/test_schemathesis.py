@@ -34,6 +34,8 @@ OPERATIONS = [
     ("GET", "/v1/keys"),
     ("POST", "/v1/keys"),
     ("DELETE", "/v1/keys/{key_id}"),
+    ("GET", "/v1/export"),
+    ("GET", "/v1/export/bundle"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     *(

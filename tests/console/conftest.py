@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, missing_component, start_server
+from tests.conftest import RunningServer, engine_env, missing_component, start_server
 from tests.ledger.conftest import pull_event
 
 if TYPE_CHECKING:
@@ -71,10 +71,13 @@ def console(server: RunningServer) -> Iterator[Console]:
         yield session
 
 
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One server for a module's tests that need no state of their own (it starts in ~3 s)."""
-    running = start_server(tmp_path_factory.mktemp("console") / "data")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """One server for a module's tests that need no state of their own (it starts in ~3 s), on
+    each engine."""
+    running = start_server(tmp_path_factory.mktemp("console") / "data", env=engine_env(request))
     yield running
     running.stop()
 

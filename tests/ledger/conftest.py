@@ -49,7 +49,16 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "sealtrail-data"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """Where the ledger keeps its records: None for SQLite in the data directory, or a URL of a
+    fresh PostgreSQL schema. Tests that use it run once per engine."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def ledger(data_dir: Path, clock: FixedClock) -> Iterator[Ledger]:
-    with Ledger.create(data_dir, origin=ORIGIN, clock=clock) as created:
-        yield created
+def ledger(data_dir: Path, clock: FixedClock, database_url: str | None) -> Iterator[Ledger]:
+    with Ledger.create(data_dir, origin=ORIGIN, clock=clock, database_url=database_url) as made:
+        yield made

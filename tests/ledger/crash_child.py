@@ -10,8 +10,10 @@ from sealtrail.ledger.log import Ledger
 from tests.ledger.conftest import pull_event
 
 
-def main(directory: str, tag: str) -> None:
-    with Ledger.open(Path(directory), checkpoint_interval=0.01) as ledger:
+def main(directory: str, tag: str, database_url: str | None) -> None:
+    with Ledger.open(
+        Path(directory), checkpoint_interval=0.01, database_url=database_url
+    ) as ledger:
         ledger.start_checkpointer()
         lock = threading.Lock()
 
@@ -31,4 +33,4 @@ def main(directory: str, tag: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)

@@ -18,10 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = int(os.environ.get("SEALTRAIL_CRASH_ROUNDS", "30"))
 
 
-def run_and_kill(directory: Path, tag: str, after: float) -> list[tuple[int, int, str]]:
+def run_and_kill(
+    directory: Path, tag: str, after: float, database_url: str | None = None
+) -> list[tuple[int, int, str]]:
     """Start an appending child, SIGKILL it ``after`` seconds after its first ack; its acks."""
+    url = [database_url] if database_url else []
     child = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/ledger/crash_child.py"), str(directory), tag],
+        [sys.executable, str(ROOT / "tests/ledger/crash_child.py"), str(directory), tag, *url],
         stdout=subprocess.PIPE,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -41,14 +44,14 @@ def run_and_kill(directory: Path, tag: str, after: float) -> list[tuple[int, int
     return acks
 
 
-def test_acknowledged_appends_survive_sigkill(tmp_path: Path) -> None:
+def test_acknowledged_appends_survive_sigkill(tmp_path: Path, database_url: str | None) -> None:
     directory = tmp_path / "data"
-    Ledger.create(directory, origin="crash.test/log").close()
+    Ledger.create(directory, origin="crash.test/log", database_url=database_url).close()
     rng = random.Random(int(os.environ.get("SEALTRAIL_CRASH_SEED", "12345")))
     acknowledged: list[tuple[int, int, str]] = []
     for round_ in range(ROUNDS):
-        acknowledged += run_and_kill(directory, f"r{round_}", rng.uniform(0.0, 0.4))
-        with Ledger.open(directory) as ledger:
+        acknowledged += run_and_kill(directory, f"r{round_}", rng.uniform(0.0, 0.4), database_url)
+        with Ledger.open(directory, database_url=database_url) as ledger:
             for seq, count, marker in acknowledged:
                 for offset in range(count):
                     record = orjson.loads(ledger.entry(seq + offset))

@@ -29,10 +29,12 @@ def test_append_seals_the_record_with_seq_id_and_received_at(ledger: Ledger) -> 
     assert receipt.leaf_hash == merkle.record_hash(ledger.entry(0))
 
 
-def test_appended_events_survive_reopening(ledger: Ledger, data_dir: Path) -> None:
+def test_appended_events_survive_reopening(
+    ledger: Ledger, data_dir: Path, database_url: str | None
+) -> None:
     receipts = ledger.append_many([pull_event(i) for i in range(300)])
     assert [r.seq for r in receipts] == list(range(300))
-    with Ledger.open(data_dir) as again:
+    with Ledger.open(data_dir, database_url=database_url) as again:
         assert again.size() == 300
         assert orjson.loads(again.entry(299))["target"]["tag"] == "v299"
         again.verify()
@@ -46,9 +48,14 @@ def test_an_invalid_event_rejects_the_whole_batch(ledger: Ledger) -> None:
     assert ledger.size() == 0
 
 
-def test_create_refuses_an_existing_ledger(ledger: Ledger, data_dir: Path) -> None:
+def test_create_refuses_an_existing_ledger(
+    ledger: Ledger, data_dir: Path, database_url: str | None, tmp_path: Path
+) -> None:
     with pytest.raises(Conflict):
-        Ledger.create(data_dir)
+        Ledger.create(data_dir, database_url=database_url)
+    if database_url is not None:  # a second data directory cannot re-create the same database
+        with pytest.raises(ValidationError, match="a ledger exists already"):
+            Ledger.create(tmp_path / "other", database_url=database_url)
 
 
 def test_open_without_a_ledger_says_so(tmp_path: Path) -> None:
@@ -76,8 +83,8 @@ def test_concurrent_threads_are_group_committed_without_gaps(ledger: Ledger) -> 
     assert ledger.verify().size == 32 * 40
 
 
-def _append_in_child(directory: str, offset: int) -> None:
-    with Ledger.open(Path(directory)) as ledger:
+def _append_in_child(directory: str, offset: int, database_url: str | None) -> None:
+    with Ledger.open(Path(directory), database_url=database_url) as ledger:
         for i in range(60):
             ledger.append_many([pull_event(offset + i), pull_event(offset + i + 1)])
             if i % 20 == 0:
@@ -85,11 +92,12 @@ def _append_in_child(directory: str, offset: int) -> None:
 
 
 def test_several_processes_append_to_one_log_without_forking(
-    ledger: Ledger, data_dir: Path
+    ledger: Ledger, data_dir: Path, database_url: str | None
 ) -> None:
     ctx = multiprocessing.get_context("spawn")
     children = [
-        ctx.Process(target=_append_in_child, args=(str(data_dir), n * 1000)) for n in range(3)
+        ctx.Process(target=_append_in_child, args=(str(data_dir), n * 1000, database_url))
+        for n in range(3)
     ]
     for child in children:
         child.start()
@@ -168,12 +176,28 @@ def test_checkpointer_signs_within_the_interval(data_dir: Path) -> None:
         assert latest.size == 1
 
 
-def test_key_rotation_keeps_old_checkpoints_verifiable(ledger: Ledger, data_dir: Path) -> None:
+def test_key_rotation_keeps_old_checkpoints_verifiable(
+    ledger: Ledger, data_dir: Path, database_url: str | None
+) -> None:
     ledger.append(pull_event(1))
     ledger.checkpoint()
     ledger.keyring.rotate(data_dir)
-    with Ledger.open(data_dir) as rotated:
+    with Ledger.open(data_dir, database_url=database_url) as rotated:
         rotated.append(pull_event(2))
         rotated.checkpoint()
         assert len(rotated.keyring.verifiers) == 2
         assert rotated.verify().checkpoints == 2
+
+
+def test_a_second_writer_between_appends_never_leaves_a_stale_edge(
+    ledger: Ledger, data_dir: Path, database_url: str | None
+) -> None:
+    """Another process completing a tile between two of ours must not make our remembered right
+    edge stale: the upper-level tile it extended is re-read, never taken from our last append."""
+    ledger.append_many([pull_event(i) for i in range(300)])  # our edge: level 1 holds 1 hash
+    with Ledger.open(data_dir, database_url=database_url) as other:
+        other.append_many([pull_event(i) for i in range(300, 556)])  # level 1 now holds 2
+    ledger.append(pull_event(556))  # re-reads the edge: the size moved
+    ledger.append_many([pull_event(i) for i in range(557, 857)])  # fills a level-0 tile: its
+    ledger.checkpoint()  # root goes into the level-1 tile remembered from the append before
+    assert ledger.verify().size == 857

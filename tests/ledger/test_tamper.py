@@ -20,6 +20,12 @@ SIZE = 700  # three level-0 tiles, the last one partial
 
 
 @pytest.fixture
+def database_url() -> None:
+    """These tamper with the SQLite file directly: SQLite only (PostgreSQL's are in tests/store)."""
+    return None
+
+
+@pytest.fixture
 def sealed(ledger: Ledger, data_dir: Path) -> Path:
     """A ledger with checkpoints at 100, 400 and 700 records, closed, as found on disk."""
     for count in (100, 300, 300):

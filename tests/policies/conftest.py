@@ -42,9 +42,17 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 3, 6, 10, 0, tzinfo=UTC))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite in the data directory, or a fresh PostgreSQL schema: once per engine."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def ledger(tmp_path: Path, clock: FixedClock) -> Iterator[Ledger]:
-    with Ledger.create(tmp_path / "data", origin="policies.test/log", clock=clock) as created:
+def ledger(tmp_path: Path, clock: FixedClock, database_url: str | None) -> Iterator[Ledger]:
+    with Ledger.create(
+        tmp_path / "data", origin="policies.test/log", clock=clock, database_url=database_url
+    ) as created:
         yield created
 
 
@@ -83,7 +91,7 @@ def route_values(server: RunningServer, path: str) -> dict[str, str]:
     path names), a pushed tag for ``{tag}``."""
     values = dict(ROUTE_VALUES)
     if "{uuid}" in path or "{tag}" in path:
-        with Ledger.open(server.directory) as ledger:
+        with Ledger.open(server.directory, database_url=server.database_url) as ledger:
             TagIndex(ledger).record_push(REGISTRY, values["repository"], "v1", digest(1), PUSHER)
             scope: dict[str, Any] = (
                 {"namespace": "org"} if "/namespaces/" in path else {"repository": "org/team/app"}

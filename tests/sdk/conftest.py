@@ -13,7 +13,7 @@ import pytest
 from sealtrail.client import Client
 from sealtrail.ledger.keyring import VERIFIER_KEYS
 from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
-from tests.conftest import RunningServer, start_server
+from tests.conftest import RunningServer, engine_env, start_server
 
 T = TypeVar("T")
 
@@ -21,10 +21,14 @@ T = TypeVar("T")
 GENEROUS = {"SEALTRAIL_AUTH_FAILURES_ALLOWED": "100000"}
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """One server for a module: tests on it must not depend on the log being empty."""
-    running = start_server(tmp_path_factory.mktemp("sdk") / "data", env=GENEROUS)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """One server for a module, on each engine: tests on it must not depend on the log being
+    empty."""
+    env = {**GENEROUS, **engine_env(request)}
+    running = start_server(tmp_path_factory.mktemp("sdk") / "data", env=env)
     yield running
     running.stop()
 

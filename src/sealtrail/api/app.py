@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sealtrail import errors
 from sealtrail.access import AccessKeys, Principal, Unauthenticated, client_fields
-from sealtrail.api import console, events, keys, log
+from sealtrail.api import console, events, export, keys, log
 from sealtrail.api import policies as immutability_policies
 from sealtrail.api.audit import AuditQueue
 from sealtrail.api.deps import (
@@ -42,6 +42,7 @@ from sealtrail.api.deps import (
 from sealtrail.config import Settings
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
+from sealtrail.sinks.forwarding import Forwarding
 
 __all__ = ["create_app"]
 
@@ -78,7 +79,10 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger.start_checkpointer()
+        forwarding = Forwarding.from_settings(settings, ledger)
+        forwarding.start()
         yield
+        forwarding.stop()
         state.audit.close()
         ledger.close()
 
@@ -97,7 +101,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         description="A sealed, verifiable audit trail for software supply chains.",
     )
     app.state.server = state
-    for router in (events.router, log.router, keys.router):
+    for router in (events.router, log.router, keys.router, export.router):
         app.include_router(router, responses=ERRORS)
     app.include_router(immutability_policies.router, responses=ERRORS)
     app.include_router(console.router)

@@ -168,28 +168,56 @@ class Ledger:
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
         self._roots: dict[int, bytes] = {}  # root hash by tree size; sizes never change roots
+        self._known_size = 0  # a size the log has reached (it only grows)
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None
 
     @classmethod
-    def create(cls, directory: Path, *, origin: str | None = None, **options: Any) -> Ledger:
-        """A new ledger and signing key in ``directory``; refuses to touch an existing one."""
+    def create(
+        cls,
+        directory: Path,
+        *,
+        origin: str | None = None,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> Ledger:
+        """A new ledger and signing key in ``directory``; refuses to touch an existing one. The
+        records go to ``directory/ledger.db`` (SQLite), or to PostgreSQL at ``database_url``."""
         directory.mkdir(parents=True, exist_ok=True)
-        if (directory / DATABASE).exists():
+        if database_url is None and (directory / DATABASE).exists():
             raise Conflict(f"{directory}: a ledger exists already")
+        if (directory / "signing.key").exists():
+            raise Conflict(f"{directory}: a signing key exists already")
         origin = origin or default_origin()
-        keyring = Keyring.create(directory, origin)
-        store = SQLiteStore(directory / DATABASE, create=True)
-        store.set_meta("origin", origin)
+        store = _store(directory, database_url, create=True)
+        try:
+            store.set_meta("origin", origin)
+            keyring = Keyring.create(directory, origin)
+        except BaseException:
+            store.close()
+            raise
         return cls(store, keyring, **options)
 
     @classmethod
-    def open(cls, directory: Path, *, signing_key: str | None = None, **options: Any) -> Ledger:
-        """The ledger in ``directory``."""
-        if not (directory / DATABASE).exists():
+    def open(
+        cls,
+        directory: Path,
+        *,
+        signing_key: str | None = None,
+        database_url: str | None = None,
+        **options: Any,
+    ) -> Ledger:
+        """The ledger whose keys are in ``directory`` and whose records are in its SQLite file
+        or, given ``database_url``, in PostgreSQL."""
+        if database_url is None and not (directory / DATABASE).exists():
             raise NotFound(f"{directory}: no ledger here (run `sealtrail init`)")
+        if not (directory / "signing.key").exists() and signing_key is None:
+            raise NotFound(
+                f"{directory}: no ledger keys here (run `sealtrail init`, or copy the signing "
+                "and verifier keys of the ledger)"
+            )
         keyring = Keyring.load(directory, signing_key)
-        return cls(SQLiteStore(directory / DATABASE), keyring, **options)
+        return cls(_store(directory, database_url), keyring, **options)
 
     def __enter__(self) -> Ledger:
         return self
@@ -276,17 +304,22 @@ class Ledger:
         | Callable[[int, WriteView], list[tuple[PreparedEvent, IndexedFields]]],
     ) -> list[Receipt]:
         hashes: list[bytes] = []
+        edge: dict[int, bytes] = {}
 
         def build(size: int, view: WriteView) -> Sequenced:
             batch = events(size, view) if callable(events) else events
             leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(batch)]
             hashes[:] = [record_hash(leaf) for leaf in leaves]
-            tiles = append_leaves(size, self._edge_at(size, view), hashes) if leaves else {}
+            edge.clear()
+            if leaves:
+                edge.update(self._edge_at(size, view))
+            tiles = append_leaves(size, edge, hashes) if leaves else {}
             return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
 
         batch = self.store.append(build)
+        self._known_size = max(self._known_size, batch.new_size)
         if batch.leaves:
-            self._remember_edge(batch)
+            self._remember_edge(batch, edge)
         return [Receipt(batch.first_seq + i, h) for i, h in enumerate(hashes)]
 
     def _edge_at(self, size: int, view: WriteView) -> dict[int, bytes]:
@@ -297,12 +330,14 @@ class Ledger:
         datas = view.read_tiles(tiles)
         return {t.level: data[: t.width * 32] for t, data in zip(tiles, datas, strict=True)}
 
-    def _remember_edge(self, batch: Sequenced) -> None:
-        _, old = self._edge
+    def _remember_edge(self, batch: Sequenced, before: Mapping[int, bytes]) -> None:
+        """Keep the right edge after ``batch`` for this process's next append: the tiles the
+        batch wrote, else the edge it was built on (read in its transaction, so current even when
+        other processes appended since this one last did)."""
         edge = {}
         for tile in edge_tiles(batch.new_size):
-            data = batch.tiles.get((tile.level, tile.n), old.get(tile.level))
-            if data is None:
+            data = batch.tiles.get((tile.level, tile.n), before.get(tile.level))
+            if data is None or len(data) != tile.width * 32:
                 self._edge = (-1, {})
                 return
             edge[tile.level] = data
@@ -311,7 +346,9 @@ class Ledger:
     # reading
 
     def size(self) -> int:
-        return self.store.size()
+        size = self.store.size()
+        self._known_size = max(self._known_size, size)
+        return size
 
     def entry(self, seq: int) -> bytes:
         records = self.store.read_records(seq, seq + 1)
@@ -329,14 +366,14 @@ class Ledger:
             self._check_size(size)
             if size == 0:
                 return EMPTY_TREE_HASH
-            root = tree_hash(size, self._reader())
+            root = tree_hash(size, self._reader(size))
             if len(self._roots) > 4096:
                 self._roots.clear()
             self._roots[size] = root
         return root
 
-    def _reader(self) -> TileHashReader:
-        return TileHashReader(self.store, self._tiles)
+    def _reader(self, size: int | None = None) -> TileHashReader:
+        return TileHashReader(self.store, self._tiles, size=size)
 
     # checkpoints
 
@@ -376,7 +413,7 @@ class Ledger:
         self._check_size(size)
         if not 0 <= index < size:
             raise ValidationError(f"index {index} is outside a tree of size {size}")
-        proof = prove_record(size, index, self._reader())
+        proof = prove_record(size, index, self._reader(size))
         return InclusionProof(index, size, self.root(size), self.entry(index), tuple(proof))
 
     def prove_consistency(self, old_size: int, size: int | None = None) -> ConsistencyProof:
@@ -385,10 +422,12 @@ class Ledger:
         self._check_size(size)
         if not 0 < old_size <= size:
             raise ValidationError(f"old size {old_size} must be between 1 and {size}")
-        proof = prove_tree(size, old_size, self._reader())
+        proof = prove_tree(size, old_size, self._reader(size))
         return ConsistencyProof(old_size, size, self.root(old_size), self.root(size), tuple(proof))
 
     def _check_size(self, size: int) -> None:
+        if 0 <= size <= self._known_size:  # sizes only grow: no need to ask the store again
+            return
         current = self.size()
         if not 0 <= size <= current:
             raise ValidationError(f"size {size} is outside the log (current size {current})")
@@ -398,6 +437,16 @@ class Ledger:
     def verify(self, progress: ProgressCallback | None = None) -> VerifyReport:
         """Recompute everything from the records; raise ``VerificationError`` at the first fault."""
         return verify_log(self.store, self.keyring.verifiers, self.origin, progress)
+
+
+def _store(directory: Path, database_url: str | None, *, create: bool = False) -> Store:
+    if database_url is None:
+        return SQLiteStore(directory / DATABASE, create=create)
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        raise ValidationError("database URL: only postgresql:// URLs are supported")
+    from sealtrail.store.postgres import PostgresStore  # psycopg only when PostgreSQL is used
+
+    return PostgresStore(database_url, create=create)
 
 
 def default_origin() -> str:

@@ -235,40 +235,32 @@ def prove_record(t: int, n: int, reader: HashReader) -> list[Hash]:
     ``read_hashes`` call. https://www.rfc-editor.org/rfc/rfc9162#section-2.1.3.1
     """
     _require_record_index(t, n)
+    siblings = _record_proof_siblings(t, n)
     indexes: list[int] = []
-    _record_proof_indexes(0, t, n, indexes)
+    for lo, hi in siblings:
+        _subtree_indexes(lo, hi, indexes)
     hashes = _read(reader, indexes)
-    proof = _record_proof(0, t, n, hashes)
+    proof = [_subtree_hash(lo, hi, hashes) for lo, hi in siblings]
     _require_consumed(hashes, "prove_record")
     return proof
 
 
-def _record_proof_indexes(lo: int, hi: int, n: int, need: list[int]) -> None:
-    """Append the indexes needed to prove that the subtree ``[lo, hi)`` contains record n."""
-    if hi - lo == 1:
-        return
-    mid = lo + _largest_power_below(hi - lo)
-    if n < mid:
-        _record_proof_indexes(lo, mid, n, need)
-        _subtree_indexes(mid, hi, need)
-    else:
-        _subtree_indexes(lo, mid, need)
-        _record_proof_indexes(mid, hi, n, need)
-
-
-def _record_proof(lo: int, hi: int, n: int, hashes: Iterator[Hash]) -> list[Hash]:
-    """Return the audit path of record n in the subtree ``[lo, hi)``: walk down, keep siblings."""
-    if hi - lo == 1:
-        return []
-    mid = lo + _largest_power_below(hi - lo)
-    if n < mid:
-        proof = _record_proof(lo, mid, n, hashes)
-        proof.append(_subtree_hash(mid, hi, hashes))
-    else:
-        sibling = _subtree_hash(lo, mid, hashes)
-        proof = _record_proof(mid, hi, n, hashes)
-        proof.append(sibling)
-    return proof
+def _record_proof_siblings(t: int, n: int) -> list[tuple[int, int]]:
+    """Return the record ranges ``[lo, hi)`` whose hashes form record n's audit path in the tree
+    of size t, nearest the leaf first: walking down from the root, each step keeps the half that
+    holds n and the other half is a sibling."""
+    siblings = []
+    lo, hi = 0, t
+    while hi - lo > 1:
+        mid = lo + _largest_power_below(hi - lo)
+        if n < mid:
+            siblings.append((mid, hi))
+            hi = mid
+        else:
+            siblings.append((lo, mid))
+            lo = mid
+    siblings.reverse()
+    return siblings
 
 
 def check_record(proof: Sequence[Hash], t: int, th: Hash, n: int, h: Hash) -> None:

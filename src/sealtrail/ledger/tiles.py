@@ -195,9 +195,14 @@ class TileHashReader:
     partial tile is hashed once per width it is seen at.
     """
 
-    def __init__(self, tiles: TileReader, cache: TileNodeCache | None = None) -> None:
+    def __init__(
+        self, tiles: TileReader, cache: TileNodeCache | None = None, *, size: int | None = None
+    ) -> None:
         self._tiles = tiles
         self._cache = cache
+        # Reading for a known tree size, the partial tiles on its right edge have known widths,
+        # so they are cached by that width (read once per size) like full tiles.
+        self._edge = {} if size is None else {(t.level, t.n): t.width for t in edge_tiles(size)}
 
     def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
         needed = [tile_for_index(index) for index in indexes]
@@ -205,15 +210,18 @@ class TileHashReader:
             datas = self._read(needed)
             pairs = zip(needed, indexes, strict=True)
             return [hash_from_tile(t, datas[(t.level, t.n)], i) for t, i in pairs]
-        cache = self._cache
+        cache, edge = self._cache, self._edge
         nodes = {}
         for tile in needed:
-            full = cache.get(tile.level, tile.n, TILE_WIDTH)
-            if full is not None:
-                nodes[(tile.level, tile.n)] = full
+            key = (tile.level, tile.n)
+            if key not in nodes:
+                found = cache.get(tile.level, tile.n, edge.get(key, TILE_WIDTH))
+                if found is not None:
+                    nodes[key] = found
         missing = [t for t in needed if (t.level, t.n) not in nodes]
         for (level, n), data in self._read(missing).items():
-            nodes[(level, n)] = cache.nodes(level, n, data)
+            width = edge.get((level, n), TILE_WIDTH)
+            nodes[(level, n)] = cache.nodes(level, n, data[: width * HASH_SIZE])
         return [_node(nodes[(t.level, t.n)], i) for t, i in zip(needed, indexes, strict=True)]
 
     def _read(self, tiles: Sequence[Tile]) -> dict[tuple[int, int], bytes]:

@@ -120,12 +120,13 @@ def _scope_clause(policy: ImmutabilityPolicy) -> tuple[str, tuple[str, ...]]:
 def _candidates(
     read: Read, policy: ImmutabilityPolicy, cursor: int, limit: int
 ) -> list[tuple[Any, ...]]:
-    """The next ``limit`` mutable tags in scope after row ``cursor``, in row order. CROSS JOIN
-    keeps SQLite walking ``tags`` by rowid from the cursor (no sort of the whole scope)."""
+    """The next ``limit`` mutable tags in scope after row ``cursor``, in row order. The unary
+    ``+`` keeps SQLite from joining through the repository index, so it walks ``tags`` by row id
+    from the cursor instead of sorting the whole scope for every batch (PostgreSQL ignores it)."""
     clause, params = _scope_clause(policy)
     sql = (
         "SELECT t.id, r.registry, r.name, t.name, t.digest FROM tags t"
-        " CROSS JOIN repositories r ON r.id = t.repository_id"
+        " JOIN repositories r ON r.id = +t.repository_id"
         f" WHERE t.id > ? AND t.immutable = 0 AND {clause} ORDER BY t.id LIMIT ?"
     )
     return read(sql, (cursor, *params, limit))

@@ -1,7 +1,8 @@
 """``sealtrail policies …`` and ``sealtrail tags …``: thin commands over the library.
 
-They work on the ledger directory directly (like ``sealtrail keys``); SQLite lets them run beside a
-server on the same directory. Errors go up to ``sealtrail.cli.main``: one line, exit 1.
+They open the configured ledger (its directory, and ``database_url`` when set), like the other
+commands; both engines let them run beside a server. Errors go up to ``sealtrail.cli.main``:
+one line, exit 1.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sealtrail.ledger.log import Ledger
+from sealtrail.config import open_ledger
 from sealtrail.policies.apply import Applied
 from sealtrail.policies.apply import Progress as ProgressCallback
 from sealtrail.policies.book import ImmutabilityPolicies
@@ -62,7 +63,7 @@ def _print_json(value: Any) -> None:
 
 @contextmanager
 def _book(directory: Path) -> Iterator[ImmutabilityPolicies]:
-    with Ledger.open(directory) as ledger:
+    with open_ledger(directory) as ledger:
         yield ImmutabilityPolicies(ledger)
 
 
@@ -210,7 +211,7 @@ def resume(directory: DirOption = DEFAULT_DIR, as_json: JsonOption = False) -> N
 
 @contextmanager
 def _index(directory: Path) -> Iterator[TagIndex]:
-    with Ledger.open(directory) as ledger:
+    with open_ledger(directory) as ledger:
         yield TagIndex(ledger)
 
 

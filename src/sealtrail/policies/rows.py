@@ -76,13 +76,16 @@ def policy_version(read: Read, uuid: str, version: int) -> ImmutabilityPolicy:
 def save_policy(read: Read, policy: ImmutabilityPolicy, seq: int) -> None:
     """Insert or replace the policy's row, and keep this version (``seq``: its event)."""
     values = tuple(policy.to_json().values())
+    columns = [name.strip() for name in _POLICY_COLUMNS.split(",")] + ["seq"]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns[1:])
     read(
-        f"INSERT OR REPLACE INTO immutability_policies ({_POLICY_COLUMNS}, seq)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (*values, seq),
+        f"INSERT INTO immutability_policies ({_POLICY_COLUMNS}, seq)"
+        f" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uuid) DO UPDATE SET {updates}",
+        (*values[:5], int(policy.tag_pattern_matches), *values[6:], seq),
     )
     read(
-        "INSERT OR REPLACE INTO immutability_policy_versions VALUES (?, ?, ?, ?)",
+        "INSERT INTO immutability_policy_versions (uuid, version, policy, seq)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (uuid, version) DO NOTHING",
         (policy.uuid, policy.version, orjson.dumps(policy.to_json()).decode(), seq),
     )
 
@@ -92,7 +95,7 @@ def list_policies(
 ) -> list[ImmutabilityPolicy]:
     """The policies of a namespace (``repository`` None: those of namespace scope) or of one
     repository, oldest first; deleted ones too when ``deleted``."""
-    where = "namespace = ? AND repository IS ?"
+    where = "namespace = ? AND repository IS NOT DISTINCT FROM ?"
     if not deleted:
         where += " AND deleted_at IS NULL"
     sql = f"SELECT {_POLICY_COLUMNS} FROM immutability_policies WHERE {where}"
@@ -152,7 +155,8 @@ class ScopePolicies:
 def ensure_repository(read: Read, registry: str, repository: str) -> int:
     """The id of the repository's row, made now when new."""
     read(
-        "INSERT OR IGNORE INTO repositories (registry, name, namespace) VALUES (?, ?, ?)",
+        "INSERT INTO repositories (registry, name, namespace) VALUES (?, ?, ?)"
+        " ON CONFLICT (registry, name) DO NOTHING",
         (registry, repository, namespace_of(repository)),
     )
     sql = "SELECT id FROM repositories WHERE registry = ? AND name = ?"

@@ -221,7 +221,7 @@ class TagIndex:
                 " policy_version = NULL, reason_seq = ?, updated_at = ? WHERE name = ?"
                 " AND repository_id = (SELECT id FROM repositories WHERE registry = ?"
                 " AND name = ?)",
-                (immutable, size, self._now(), tag, state.key.registry, repository),
+                (int(immutable), size, self._now(), tag, state.key.registry, repository),
             )
             return [
                 immutability_change(

@@ -8,13 +8,12 @@ other processes wait instead of forking the tree. ``synchronous=FULL`` makes eac
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from sealtrail.errors import StoreUnavailable, ValidationError
 from sealtrail.ledger.tiles import Tile
@@ -26,6 +25,7 @@ from sealtrail.store.base import (
     StoredRecord,
     WriteView,
 )
+from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -209,6 +209,7 @@ class SQLiteStore:
         self._migrate()
         self._trigram = _text_tokenizer(self._writer) == "trigram"
         self._reads = _Reads(self._reader)
+        self._text_match = functools.partial(_text_match, trigram=self._trigram)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -263,10 +264,11 @@ class SQLiteStore:
                     (size,) = conn.execute("SELECT size FROM tree").fetchone()
                     batch = build(size, _Reads(lambda: conn))
                     self._write(conn, batch)
+                    conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:  # a failed COMMIT (disk full) leaves it open
+                        conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: append failed: {error}") from error
         return batch
@@ -353,9 +355,9 @@ class SQLiteStore:
         return [StoredCheckpoint(*row) for row in rows]
 
     def query(self, query: Query) -> list[StoredRecord]:
-        where, params = _where(query, trigram=self._trigram)
+        condition, params = where(query, self._text_match)
         order = "ASC" if query.oldest_first else "DESC"
-        sql = f"SELECT seq, leaf FROM records WHERE {where} ORDER BY seq {order} LIMIT ?"
+        sql = f"SELECT seq, leaf FROM records WHERE {condition} ORDER BY seq {order} LIMIT ?"
         rows = self._reader().execute(sql, [*params, query.limit])
         return [StoredRecord(seq, _as_bytes(leaf)) for seq, leaf in rows]
 
@@ -364,9 +366,9 @@ class SQLiteStore:
             raise ValidationError(
                 f"cannot count by {column!r}; one of {', '.join(sorted(_GROUPABLE))}"
             )
-        where, params = _where(query, trigram=self._trigram)
+        condition, params = where(query, self._text_match)
         expression = _GROUPABLE[column]
-        sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {where} GROUP BY {expression}"
+        sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {condition} GROUP BY {expression}"
         return {str(key): count for key, count in self._reader().execute(sql, params)}
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
@@ -434,57 +436,6 @@ def _as_bytes(value: object) -> bytes:
     return str(value).encode("utf-8", "surrogateescape")
 
 
-_EQUALS = ("outcome", "actor_id", "target_type", "target_id", "repository", "digest")
-_EXCLUDED = (
-    ("action", "excluded_actions"),
-    ("category", "excluded_categories"),
-    ("actor_id", "excluded_actor_ids"),
-    ("repository", "excluded_repositories"),
-)
-
-
-def _where(query: Query, *, trigram: bool = True) -> tuple[str, list[object]]:
-    """The SQL condition and parameters of a query; columns come from code, values are bound.
-
-    ``trigram`` says which tokenizer the text index has (``_text_match``)."""
-    clauses = ["1 = 1"]
-    params: list[object] = []
-    if query.actions:
-        clauses.append(f"action IN ({','.join('?' * len(query.actions))})")
-        params.extend(query.actions)
-    if query.category is not None:  # a category is an action prefix: a range of the action index
-        clauses.append("action >= ? AND action < ?")
-        params.extend([f"{query.category}.", f"{query.category}/"])
-    for column in _EQUALS:
-        value = getattr(query, column)
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if query.excluded_outcomes:
-        clauses.append(f"outcome NOT IN ({','.join('?' * len(query.excluded_outcomes))})")
-        params.extend(query.excluded_outcomes)
-    for column, values in _EXCLUDED:
-        excluded = getattr(query, values)
-        if excluded:
-            marks = ",".join("?" * len(excluded))
-            clauses.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
-            params.extend(excluded)
-    if query.text:
-        text_clauses, text_params = _text_match(query.text, trigram=trigram)
-        clauses.extend(text_clauses)
-        params.extend(text_params)
-    for clause, value in (
-        ("time >= ?", query.since),
-        ("time < ?", query.until),
-        ("seq < ?", query.before_seq),
-        ("seq > ?", query.after_seq),
-    ):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
-    return " AND ".join(clauses), params
-
-
 # ---------------------------------------------------------------------------------------------
 # Free text: an FTS5 table over each record's message and details, rowid = seq, written in the
 # append transaction. Records with neither have no row.
@@ -515,42 +466,8 @@ def _create_text_index(conn: sqlite3.Connection) -> None:
 
 def _text_rows(records: Iterator[tuple[int, bytes]]) -> list[tuple[int, str, str]]:
     """Rows of the text index for these records: (seq, message, details as text)."""
-    rows = ((seq, *_searchable(leaf)) for seq, leaf in records)
+    rows = ((seq, *searchable(leaf)) for seq, leaf in records)
     return [row for row in rows if row[1] or row[2]]
-
-
-def _searchable(leaf: bytes) -> tuple[str, str]:
-    """A record's message, and its details flattened to ``dotted.path: value`` lines."""
-    if b'"message":' not in leaf and b'"details":' not in leaf:
-        return "", ""  # canonical JSON has no spaces: no need to decode
-    try:
-        event = orjson.loads(leaf)
-    except orjson.JSONDecodeError:
-        return "", ""  # a damaged record: verify names it, search passes it by
-    if not isinstance(event, dict):
-        return "", ""
-    message, details = event.get("message"), event.get("details")
-    return (
-        message if isinstance(message, str) else "",
-        _flatten(details) if isinstance(details, dict) else "",
-    )
-
-
-def _flatten(details: dict[str, Any]) -> str:
-    """``{"a": {"b": [1, "x"]}}`` as ``a.b: 1`` and ``a.b: x`` lines, in document order."""
-    lines: list[str] = []
-    stack: list[tuple[str, Any]] = [("", details)]
-    while stack:  # a loop, not recursion: a damaged record may nest deeper than Python recurses
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            items = [(f"{path}.{key}" if path else str(key), item) for key, item in value.items()]
-            stack.extend(reversed(items))
-        elif isinstance(value, list):
-            stack.extend((path, item) for item in reversed(value))
-        else:
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
-            lines.append(f"{path}: {text}")
-    return "\n".join(lines)
 
 
 def _text_tokenizer(conn: sqlite3.Connection) -> str:
@@ -575,9 +492,6 @@ def _text_match(terms: Sequence[str], *, trigram: bool) -> tuple[list[str], list
     each a prefix. The others (shorter than a trigram, or no word for unicode61) are scanned for,
     case-insensitive in ASCII like ``LIKE``, without pattern characters to escape.
     """
-    for term in terms:
-        _check_term(term)
-    terms = [term for term in terms if term]  # "" occurs in every text
     indexed = [term for term in terms if _indexable(term, trigram=trigram)]
     clauses: list[str] = []
     params: list[object] = []
@@ -597,13 +511,3 @@ def _indexable(term: str, *, trigram: bool) -> bool:
     if trigram:
         return len(term) >= 3
     return any(char.isalnum() for char in term)
-
-
-def _check_term(term: str) -> None:
-    """FTS5 reads its query up to the first NUL, and SQLite takes UTF-8 only."""
-    if "\0" in term:
-        raise ValidationError("text: a search term must not contain NUL")
-    try:
-        term.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("text: a search term must not contain a lone surrogate") from None
