@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,10 +20,8 @@ DIGEST = "sha256:" + "abc123def456" * 5 + "abcd"
 WHEN = datetime(2025, 1, 20, 14, 32, 18, 123456, tzinfo=UTC)
 
 
-def record(text: str, outcome: str, **fields: object) -> PullRecord:
-    return PullRecord(
-        ImageReference.parse(text), WHEN, fields.pop("duration", 3.2), outcome, **fields
-    )  # type: ignore[arg-type]
+def record(text: str, outcome: str, duration: float = 3.2, **fields: Any) -> PullRecord:
+    return PullRecord(ImageReference.parse(text), WHEN, duration, outcome, **fields)
 
 
 def test_a_success_line_is_the_seeds_form() -> None:
