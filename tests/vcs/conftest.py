@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,27 @@ def deliver(server: RunningServer, sample: Sample, headers: dict[str, str]) -> h
     path = f"/v1/hooks/{sample.platform}"
     with server.client() as client:
         return client.post(path, content=sample.body, headers=headers)
+
+
+_DELIVERY_HEADERS = {
+    "github": "X-GitHub-Delivery",
+    "gitlab": "Idempotency-Key",
+    "gitea": "X-Gitea-Delivery",
+}
+
+
+def fresh(delivery: Sample, repository: str | None = None) -> Sample:
+    """``delivery`` with a new delivery id, and about ``repository`` when given (so that a test
+    on a shared server finds its own events by repository)."""
+    data = delivery.payload
+    if repository is not None:
+        if delivery.platform == "gitlab":
+            data["project"]["path_with_namespace"] = repository
+        else:
+            data["repository"]["full_name"] = repository
+    changed = delivery.with_body(data)
+    return changed.with_headers(**{_DELIVERY_HEADERS[delivery.platform]: str(uuid.uuid4())})
+
+
+def new_repository() -> str:
+    return f"acme/app-{uuid.uuid4().hex[:12]}"
