@@ -236,7 +236,7 @@ def test_catalog_holds_every_designed_action_with_its_category() -> None:
     assert ACTIONS["tag.move"].required_target == ("repository", "tag")
     assert ACTIONS["auth.login"].required_target == ()
     assert ACTIONS["vcs.commit"].required_target == ("repository",)
-    assert ACTIONS["vcs.push"].required_target == ("repository", "ref")
+    assert ACTIONS["vcs.branch_create"].required_target == ("repository", "ref")
 
 
 def test_dunder_all_is_complete_and_isort_sorted() -> None:
@@ -724,7 +724,7 @@ IMAGE_TARGET = {
     "registry": st.just("r"),
     "repository": st.just("a/b"),
     "tag": st.just("t"),
-    "ref": st.just("refs/heads/main"),  # what vcs.push and vcs.branch_* require
+    "ref": st.just("refs/heads/main"),  # what vcs.branch_* and vcs.tag_* require
 }
 TIMES = st.builds(
     lambda dt, minutes: dt.astimezone(timezone(timedelta(minutes=minutes))).isoformat(),

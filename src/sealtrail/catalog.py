@@ -24,9 +24,10 @@ class ActionSpec:
     target itself is required. Every ``image.*`` action requires ``registry`` and ``repository``
     (``tag``, ``digest`` and ``full_digest`` are known but optional: a failed pull has no digest);
     every ``tag.*`` action requires ``repository`` and ``tag``; every ``vcs.*`` action requires
-    ``repository`` (the repository's full name), and those about a ref (``vcs.push``,
-    ``vcs.branch_*``, ``vcs.tag_*``, git tags being apart from image tags) also ``ref``, the full
-    ref name; the others require no target.
+    ``repository`` (the repository's full name), and those that change a ref (``vcs.branch_*``,
+    ``vcs.tag_*``, git tags being apart from image tags) also ``ref``, the full ref name; a
+    ``vcs.push`` has a ``ref`` when its source says which (an audit log's ``git.push`` does not);
+    the others require no target.
     """
 
     name: str
@@ -56,7 +57,7 @@ _CATALOG = (
     ("package.download", "a package was downloaded", ()),
     ("package.sync", "a package was synchronised from an upstream", ()),
     ("vcs.commit", "a commit was made", _REPO),
-    ("vcs.push", "commits were pushed to a ref", _REF),
+    ("vcs.push", "commits were pushed (to target.ref, when the source says which)", _REPO),
     ("vcs.pull_request", "a pull or merge request was opened, changed, reviewed or closed", _REPO),
     ("vcs.file_change", "a file was changed", _REPO),
     ("vcs.clone", "a repository was cloned", _REPO),

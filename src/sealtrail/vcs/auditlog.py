@@ -12,7 +12,7 @@ GitHub's audit log (streamed, or exported as JSON) has one entry per action; the
 GitLab streams its audit events one per request; ``repository_git_operation`` (``git-upload-pack``
 is a fetch, or a clone when ``custom_message.verb`` says so; ``git-receive-pack`` a push) and its
 sign-in events (an event type with ``login_failed`` or a ``details.failed_login`` is a failed
-sign-in; ``user_logged_out`` a sign-out; ``user_logged_in``, ``user_authenticated`` or an
+sign-in, its actor the account tried; ``user_logged_out`` a sign-out; ``user_logged_in``, ``user_authenticated`` or an
 ``authenticated_with_*`` type, or ``details.with``, a sign-in) become events. Gitea publishes no
 audit-log stream. Other entries are skipped, with the reason counted.
 
@@ -128,6 +128,8 @@ def gitlab_event(
     if not moment:
         raise Skip("no created_at")
     name = p.optional_text("author_name") or p.optional_text("details.author_name")
+    if mapped == "auth.login_failed":  # the author is "An unauthenticated user": name the account
+        name = p.optional_text("details.author_name") or p.optional_text("target_details") or name
     client = client_fields(p.optional_text("ip_address"), None)
     repository = p.optional_text("entity_path") if mapped.startswith("vcs.") else None
     details = {
