@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -123,10 +123,17 @@ def gitea_hook(
     response_model=StreamReceipt,
     responses=_NOT_SIGNED,
     summary="Audit-log entries streamed by GitHub (as to a Splunk collector) or GitLab",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "array", "items": {}}}},
+            "description": "Entries: a JSON array, JSON lines, or Splunk collector envelopes",
+        }
+    },
 )
 def audit_stream(
     request: Request,
-    platform: str,
+    platform: Annotated[str, Path(pattern="^[a-z][a-z0-9-]{0,31}$", description="github, gitlab")],
     body: RawBody,
     authorization: Annotated[Text, Header(description="GitHub: Splunk <token>")] = None,
     x_gitlab_event_streaming_token: Annotated[Text, Header()] = None,
