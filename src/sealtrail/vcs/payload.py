@@ -79,12 +79,9 @@ class Payload:
             raise ValidationError(f"{self.where}.{path}: must be a JSON array")
         return [Payload(item, f"{self.where}.{path}[{n}]") for n, item in enumerate(value or [])]
 
-    def unread(self) -> Iterator[tuple[str, Any]]:
+    def unread(self) -> Iterator[tuple[str, Any]]:  # one walk, not entering what was read
         """Every leaf not under a path that was read, as (dotted path, value)."""
-        read = self.read
-        for path, value in _leaves(self.data, ""):
-            if not any(path == r or path.startswith(r + ".") for r in read):
-                yield path, value
+        return _leaves(self.data, "", self.read)
 
 
 @dataclass(frozen=True)
@@ -123,13 +120,15 @@ def unmapped(payload: Payload, budget: int) -> Unmapped:
     return Unmapped(kept, omitted)
 
 
-def _leaves(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+def _leaves(value: Any, prefix: str, read: set[str]) -> Iterator[tuple[str, Any]]:
+    if prefix in read:
+        return
     if isinstance(value, Mapping) and value:
         for key, item in value.items():
-            yield from _leaves(item, f"{prefix}.{key}" if prefix else str(key))
+            yield from _leaves(item, f"{prefix}.{key}" if prefix else str(key), read)
     elif isinstance(value, list) and value:
         for index, item in enumerate(value):
-            yield from _leaves(item, f"{prefix}.{index}" if prefix else str(index))
+            yield from _leaves(item, f"{prefix}.{index}" if prefix else str(index), read)
     elif prefix:
         yield prefix, value
 
