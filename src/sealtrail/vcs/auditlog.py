@@ -42,6 +42,7 @@ __all__ = [
     "STREAMING_PLATFORMS",
     "Skip",
     "entry_events",
+    "entry_key",
     "github_event",
     "gitlab_event",
     "parse",

@@ -23,6 +23,7 @@ from sealtrail.vcs.records import (
     cut,
     first_line,
     full_ref,
+    merge_event,
     ref_event,
     ref_target,
     user,
@@ -31,6 +32,7 @@ from sealtrail.vcs.records import (
 
 __all__ = [
     "HANDLERS",
+    "Handler",
     "comment",
     "pull_request",
     "pull_request_events",
@@ -38,6 +40,7 @@ __all__ = [
     "ref_change",
     "repository_name",
     "review",
+    "sender",
 ]
 
 Handler = Callable[[Payload, Context], list[dict[str, Any]]]
@@ -86,20 +89,10 @@ def pull_request_events(
 ) -> list[dict[str, Any]]:
     """``vcs.pull_request`` for ``verb`` (and ``vcs.merge`` when merged) from a payload holding
     ``pull_request`` and ``repository``."""
-    repository, pr = repository_name(p), p.child("pull_request")
-    p.get("pull_request")
-    number = pr.get("number") or p.get("number")
+    pr, target = _pull_request(p)
     merged = verb == "closed" and pr.get("merged") is True
     verb = "merged" if merged else verb
-    target = {
-        "type": "pull_request",
-        "id": f"{repository}#{number}",
-        "repository": repository,
-        "number": number,
-        "ref": full_ref(pr.text("base.ref"), "branch"),
-    }
-    actor = sender(p)
-    title = pr.optional_text("title")
+    actor, title = sender(p), pr.optional_text("title")
     details: dict[str, Any] = {
         "action": verb,
         "title": cut(title, 512),
@@ -111,35 +104,39 @@ def pull_request_events(
         **(extra or {}),
     }
     time = when(pr.get("updated_at"), ctx.received)
+    message = f"{actor['id']} {verb} pull request {target['id']}: {first_line(title)}"
     events = [
         ctx.event(
             "vcs.pull_request",
             time=time,
             actor=actor,
             target=target,
-            message=f"{actor['id']} {verb} pull request {target['id']}: {first_line(title)}",
+            message=message,
             details=details,
             payload=p,
         )
     ]
     if merged:
         merger = user(pr.optional_text("merged_by.login") or actor["id"])
-        events.append(
-            ctx.event(
-                "vcs.merge",
-                time=when(pr.get("merged_at"), time),
-                actor=merger,
-                target=target,
-                message=f"{merger['id']} merged {target['id']} into {target['ref']}",
-                details={
-                    "merge_commit": pr.optional_text("merge_commit_sha"),
-                    "head": details["head"],
-                    "base": details["base"],
-                    "pull_request_author": details["author"],
-                },
-            )
-        )
+        merge_time = when(pr.get("merged_at"), time)
+        commit = pr.optional_text("merge_commit_sha")
+        extra = {"head": details["head"], "base": details["base"], "author": details["author"]}
+        events.append(merge_event(ctx, merger, target, merge_time, merge_commit=commit, **extra))
     return events
+
+
+def _pull_request(p: Payload) -> tuple[Payload, dict[str, Any]]:
+    """The ``pull_request`` object and the target it makes."""
+    repository, pr = repository_name(p), p.child("pull_request")
+    p.get("pull_request")
+    number = pr.get("number") or p.get("number")
+    return pr, {
+        "type": "pull_request",
+        "id": f"{repository}#{number}",
+        "repository": repository,
+        "number": number,
+        "ref": full_ref(pr.text("base.ref"), "branch"),
+    }
 
 
 def pull_request(p: Payload, ctx: Context) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from sealtrail.vcs.records import (
     first_line,
     full_ref,
     is_zero,
+    merge_event,
     ref_event,
     ref_target,
     user,
@@ -130,16 +131,8 @@ def merge_request(p: Payload, ctx: Context) -> list[dict[str, Any]]:
         )
     ]
     if verb == "merged":
-        events.append(
-            ctx.event(
-                "vcs.merge",
-                time=time,
-                actor=actor,
-                target=target,
-                message=f"{actor['id']} merged {target['id']} into {target['ref']}",
-                details={"merge_commit": mr.optional_text("merge_commit_sha"), "head": head},
-            )
-        )
+        commit = mr.optional_text("merge_commit_sha")
+        events.append(merge_event(ctx, actor, target, time, merge_commit=commit, head=head))
     return events
 
 

@@ -26,7 +26,14 @@ from sealtrail.vcs.records import Context
 if TYPE_CHECKING:
     from sealtrail.ledger.log import Ledger
 
-__all__ = ["HANDLERS", "DeliveryOutcome", "map_delivery", "record_delivery", "record_stream"]
+__all__ = [
+    "HANDLERS",
+    "DeliveryOutcome",
+    "map_delivery",
+    "record_delivery",
+    "record_stream",
+    "verify_stream",
+]
 
 HANDLERS = {"github": github.HANDLERS, "gitlab": gitlab.HANDLERS, "gitea": gitea.HANDLERS}
 _STREAM_HEADERS = {"github": "authorization", "gitlab": "x-gitlab-event-streaming-token"}

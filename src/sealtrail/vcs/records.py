@@ -35,10 +35,14 @@ __all__ = [
     "Context",
     "commit_event",
     "cut",
+    "file_change",
     "first_line",
     "full_ref",
+    "is_zero",
+    "merge_event",
     "person",
     "ref_event",
+    "ref_target",
     "user",
     "when",
 ]
@@ -179,6 +183,24 @@ def ref_event(
         message=f"{actor['id']} {done} {kind} {name} in {repository}",
         details=details,
         payload=payload,
+    )
+
+
+def merge_event(
+    ctx: Context,
+    actor: dict[str, str],
+    target: dict[str, Any],
+    time: str,
+    **details: Any,
+) -> dict[str, Any]:
+    """``vcs.merge`` of the pull or merge request ``target`` into its ``ref``, by ``actor``."""
+    return ctx.event(
+        "vcs.merge",
+        time=time,
+        actor=actor,
+        target=target,
+        message=f"{actor['id']} merged {target['id']} into {target['ref']}",
+        details=details,
     )
 
 
