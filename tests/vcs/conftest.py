@@ -15,6 +15,7 @@ import httpx
 import orjson
 import pytest
 
+from sealtrail.ledger.log import Ledger
 from tests.api.conftest import GENEROUS
 from tests.conftest import RunningServer, engine_env, start_server
 
@@ -114,3 +115,11 @@ def fresh(delivery: Sample, repository: str | None = None) -> Sample:
 
 def new_repository() -> str:
     return f"acme/app-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """A fresh ledger on each engine."""
+    url = None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    with Ledger.create(tmp_path / "ledger", origin="vcs.test/log", database_url=url) as opened:
+        yield opened

@@ -104,7 +104,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     for router in (events.router, log.router, keys.router, export.router):
         app.include_router(router, responses=ERRORS)
     app.include_router(immutability_policies.router, responses=ERRORS)
-    vcs_hooks.install(app, settings)
+    vcs_hooks.install(app, settings, ledger)
     app.include_router(console.router)
     health = {"response_model": Health, "methods": ["GET"], "tags": ["health"]}
     app.add_api_route("/healthz", healthz, **health)  # type: ignore[arg-type]

@@ -20,7 +20,9 @@ from sealtrail.access import client_fields
 from sealtrail.api.deps import ERRORS, client_ip, endpoint, server
 from sealtrail.config import Settings
 from sealtrail.events import format_time
+from sealtrail.ledger.log import Ledger
 from sealtrail.vcs import HookRefused, VcsHooksConfig, record_delivery, record_stream
+from sealtrail.vcs.groupcommit import KeyedGroupCommit
 
 __all__ = ["install", "router"]
 
@@ -52,9 +54,10 @@ class StreamReceipt(BaseModel):
     skipped: dict[str, int] = Field(description="Entries that are no event, by reason")
 
 
-def install(app: FastAPI, settings: Settings) -> None:
+def install(app: FastAPI, settings: Settings, ledger: Ledger) -> None:
     """Add the hook routes, configured by the ``[hooks]`` section (read once, here)."""
     app.state.vcs_hooks = VcsHooksConfig.from_section(settings.section("hooks"))
+    app.state.vcs_commits = KeyedGroupCommit(ledger)
     app.include_router(router, responses=ERRORS)
 
 
@@ -159,7 +162,7 @@ def _deliver(request: Request, platform: str, body: bytes) -> Response:
     received = format_time(ledger.clock.now())
     outcome = _refusals_recorded(
         request, platform, record_delivery, ledger, request.app.state.vcs_hooks, platform,
-        request.headers, body, received,
+        request.headers, body, received, request.app.state.vcs_commits.append_once,
     )  # fmt: skip
     return _json(outcome.to_json())
 

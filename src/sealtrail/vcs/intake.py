@@ -11,7 +11,7 @@ one key per audit entry.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,7 +24,9 @@ from sealtrail.vcs.delivery import Delivery, HookRefused, receive
 from sealtrail.vcs.records import Context
 
 if TYPE_CHECKING:
-    from sealtrail.ledger.log import Ledger
+    from sealtrail.ledger.log import Ledger, Receipt
+
+AppendOnce = Callable[[str, Iterable[Mapping[str, Any]]], "list[Receipt] | None"]
 
 __all__ = [
     "HANDLERS",
@@ -72,8 +74,10 @@ def record_delivery(
     headers: Mapping[str, str],
     body: bytes,
     received: str,
+    append_once: AppendOnce | None = None,
 ) -> DeliveryOutcome:
-    """Verify, map and append one delivery (see the module's docstring)."""
+    """Verify, map and append one delivery (see the module's docstring); ``append_once`` is
+    the ledger's unless given (the server shares transactions with ``KeyedGroupCommit``)."""
     hook = config.platform(platform)
     delivery = receive(hook, headers, body)
     outcome = DeliveryOutcome(delivery.id, delivery.kind, 0)
@@ -94,7 +98,7 @@ def record_delivery(
     events = map_delivery(delivery, ctx)
     if not events:
         return _ignored(outcome, "nothing in it to record")
-    receipts = ledger.append_once(delivery.key, events)
+    receipts = (append_once or ledger.append_once)(delivery.key, events)
     if receipts is None:
         return DeliveryOutcome(delivery.id, delivery.kind, 0, duplicate=True)
     return DeliveryOutcome(delivery.id, delivery.kind, len(receipts))
