@@ -5,10 +5,10 @@ at at least half the events per second of ``POST /v1/events:batch`` given the sa
 Both run against their own fresh ``sealtrail serve`` (SQLite, ``SERVER_ENVIRONMENT``), loaded in
 alternating rounds (the same background load for both), from ``--clients`` client threads, each
 with its own keep-alive connection, sending one request after another. Ours verifies the HMAC,
-maps the payload and appends its events once under the delivery id (``Ledger.append_once``: one
-transaction per delivery); the peer appends the already-mapped events (the same mapping, done
-before the clock starts) with a writer key, group-committed. Bodies and signatures are made
-before the clock starts too, as GitHub makes them before sending.
+maps the payload and appends its events once under the delivery id (deliveries arriving together
+share a transaction: ``sealtrail.vcs.groupcommit``); the peer appends the already-mapped events
+(the same mapping, done before the clock starts) with a writer key, group-committed. Bodies and
+signatures are made before the clock starts too, as GitHub makes them before sending.
 """
 
 from __future__ import annotations
