@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from sealtrail.config import Settings
@@ -137,3 +138,19 @@ def test_an_unknown_hook_key_is_an_error_naming_it() -> None:
 def test_other_tables_of_the_hooks_section_are_left_to_their_features() -> None:
     config = VcsHooksConfig.from_section({"registry": {"token": "x"}})
     assert config.platform("github").secrets == ()
+
+
+def test_a_form_encoded_delivery_carries_its_json_in_the_payload_field() -> None:
+    from urllib.parse import urlencode
+
+    delivery = sample("github_push")
+    data = delivery.payload
+    data["commits"][0]["message"] = "Grüße, 世界"
+    form = Sample("github", delivery.headers, urlencode({"payload": orjson.dumps(data)}).encode())
+    as_form = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers = form.signed() | as_form
+    found = receive(BOTH.platform("github"), lower(headers), form.body)
+    assert found.payload.data == data
+    empty = Sample("github", delivery.headers, b"other=1")
+    with pytest.raises(ValidationError, match="one payload field"):
+        receive(BOTH.platform("github"), lower(empty.signed() | as_form), empty.body)

@@ -9,7 +9,9 @@ against each configured secret (two while one replaces the other):
 | GitLab | ``X-Gitlab-Token: <the secret itself>`` | ``object_kind`` of the payload | ``Idempotency-Key``, else ``X-Gitlab-Event-UUID`` |
 | Gitea, Forgejo | ``X-Gitea-Signature`` / ``X-Forgejo-Signature: <hex HMAC-SHA256 of the body>`` | ``X-Gitea-Event``, else ``X-Gitea-Event-Type`` (``X-Forgejo-…``) | ``X-Gitea-Delivery`` / ``X-Forgejo-Delivery`` |
 
-The signature is checked before anything else is read. A delivery without an id is keyed by the
+The signature is checked before anything else is read. A form-encoded delivery
+(``application/x-www-form-urlencoded``, GitHub's and Gitea's other content type) carries its JSON
+in the ``payload`` field. A delivery without an id is keyed by the
 SHA-256 of its body, so a byte-identical resend is still recorded once.
 """  # noqa: E501
 
@@ -20,6 +22,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 
@@ -80,13 +83,23 @@ def receive(config: HookConfig, headers: Mapping[str, str], body: bytes) -> Deli
     """The delivery ``body`` with ``headers`` (lower-case names), once its signature holds."""
     platform = config.platform
     verify(platform, config.secrets, headers, body)
-    data = _json_object(body)
+    form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    data = _json_object(_form_payload(body) if form else body)
     payload = Payload(data)
     kind = _kind(platform, headers, data)
     given = _delivery_id(platform, headers)
     if given is not None and not (0 < len(given) <= MAX_DELIVERY_ID and given.isprintable()):
         raise ValidationError(f"delivery id: 1 to {MAX_DELIVERY_ID} printable characters")
     return Delivery(platform, kind, given or hashlib.sha256(body).hexdigest(), payload)
+
+
+def _form_payload(body: bytes) -> bytes:
+    """The ``payload`` field of a form-encoded delivery (GitHub's and Gitea's other content type;
+    the signature covers the form as sent)."""
+    fields = parse_qs(body.decode("latin-1"), max_num_fields=16)
+    if len(fields.get("payload", [])) != 1:
+        raise ValidationError("payload: a form-encoded delivery needs one payload field")
+    return fields["payload"][0].encode()
 
 
 def _hmac(secret: str, body: bytes) -> str:
