@@ -211,3 +211,21 @@ def test_importing_an_audit_log_twice_adds_nothing_the_second_time(
     listed = sealtrail("query", "--dir", "data", "--json", cwd=tmp_path, env=cli_env).stdout
     assert listed.count('"vcs.clone"') == 1
     sealtrail("verify", "--dir", "data", cwd=tmp_path, env=cli_env)
+
+
+def test_an_entry_streamed_then_imported_is_recorded_once(
+    hooks: RunningServer, tmp_path: Path
+) -> None:
+    entry = orjson.loads(GITHUB_LOG.read_text().splitlines()[0])
+    entry["_document_id"] = os.urandom(12).hex()
+    line = orjson.dumps(entry) + b"\n"
+    streamed = stream(hooks, "github", line, **_splunk(STREAM_TOKENS["github"]))
+    assert streamed.json()["recorded"] == 1
+    source = tmp_path / "export.jsonl"
+    source.write_bytes(line)
+    env = {k: v for k, v in os.environ.items() if k != "SEALTRAIL_DIR"}
+    if hooks.database_url is not None:
+        env["SEALTRAIL_DATABASE_URL"] = hooks.database_url
+    command = ("import", str(source), "--format", "github-audit-log", "--json")
+    imported = sealtrail(*command, "--dir", str(hooks.directory), cwd=tmp_path, env=env)
+    assert orjson.loads(imported.stdout)["duplicates"] == 1

@@ -94,10 +94,7 @@ def merge_request(p: Payload, ctx: Context) -> list[dict[str, Any]]:
     """A merge request's change; ``update`` with ``oldrev`` is new commits (synchronized)."""
     repository, mr = _repository(p), p.child("object_attributes")
     p.get("object_attributes")
-    action = mr.optional_text("action") or "updated"
-    verb = _VERBS.get(action, action)
-    if verb == "updated" and mr.get("oldrev"):
-        verb = "synchronized"
+    verb = _verb(mr)
     iid = mr.get("iid")
     target = {
         "type": "pull_request",
@@ -119,21 +116,24 @@ def merge_request(p: Payload, ctx: Context) -> list[dict[str, Any]]:
         "web_url": mr.optional_text("url"),
     }
     time = when(mr.get("updated_at"), ctx.received)
-    events = [
-        ctx.event(
-            "vcs.pull_request",
-            time=time,
-            actor=actor,
-            target=target,
-            message=f"{actor['id']} {verb} merge request {target['id']}: {first_line(title)}",
-            details={key: value for key, value in details.items() if value is not None},
-            payload=p,
-        )
-    ]
+    message = f"{actor['id']} {verb} merge request {target['id']}: {first_line(title)}"
+    kept = {key: value for key, value in details.items() if value is not None}
+    pull_request = ctx.event(
+        "vcs.pull_request", time=time, actor=actor, target=target, message=message, details=kept,
+        payload=p,
+    )  # fmt: skip
+    events = [pull_request]
     if verb == "merged":
         commit = mr.optional_text("merge_commit_sha")
         events.append(merge_event(ctx, actor, target, time, merge_commit=commit, head=head))
     return events
+
+
+def _verb(mr: Payload) -> str:
+    """The request's action as sealtrail says it: ``update`` with ``oldrev`` is new commits."""
+    action = mr.optional_text("action") or "updated"
+    verb = _VERBS.get(action, action)
+    return "synchronized" if verb == "updated" and mr.get("oldrev") else verb
 
 
 def note(p: Payload, ctx: Context) -> list[dict[str, Any]]:
