@@ -189,4 +189,9 @@ class Store(TileReader, Protocol):
         """Mark a key revoked; False when there is no such unrevoked key."""
         ...
 
+    def scrub(self, tables: Sequence[str]) -> bool:
+        """Leave no trace of rows already deleted from ``tables`` in the database files (the
+        erasure of subject keys); False when that could not be finished now."""
+        ...
+
     def close(self) -> None: ...

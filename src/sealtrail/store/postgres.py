@@ -42,7 +42,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -151,8 +151,18 @@ CREATE TABLE immutability_policy_versions (
 """
 _SCHEMA += _TAG_INDEX
 
+#: Erasable personal fields: one key per subject (``sealtrail.privacy.sealing``).
+_SUBJECT_KEYS = """
+CREATE TABLE subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
+                           key BYTEA NOT NULL, created_at TEXT NOT NULL);
+"""
+_SCHEMA += _SUBJECT_KEYS
+
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX}
+_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS}
+
+#: Tables ``scrub`` may rewrite.
+_SCRUBBABLE = frozenset({"subject_keys"})
 
 _GROUPABLE = {
     "action": "action",
@@ -489,6 +499,20 @@ class PostgresStore:
         with self._read() as conn:
             rows = conn.execute("SELECT * FROM api_keys ORDER BY created_at, key_id").fetchall()
         return [ApiKeyRow(*row) for row in rows]
+
+    def scrub(self, tables: Sequence[str]) -> bool:
+        """After rows of ``tables`` were deleted: rewrite those (small) tables into new files
+        with ``VACUUM FULL``, so no dead row version is left in the database files. (WAL
+        segments, replicas and backups are another matter: see docs/privacy.md.)"""
+        for table in tables:
+            if table not in _SCRUBBABLE:
+                raise ValidationError(f"scrub: {table!r} is not a table that can be scrubbed")
+            with self._write_lock:
+                try:
+                    self._writer.execute(f"VACUUM FULL {table}")
+                except psycopg.Error as error:
+                    raise StoreUnavailable(f"PostgreSQL: scrub failed: {_reason(error)}") from error
+        return True
 
     def close(self) -> None:
         with self._write_lock:
