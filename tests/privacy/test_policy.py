@@ -95,7 +95,7 @@ def test_a_path_missing_from_the_event_changes_nothing() -> None:
 
 
 def test_the_callers_nested_objects_are_never_changed() -> None:
-    raw_details = {"session": {"token": "t0k"}}
+    raw_details: dict[str, Any] = {"session": {"token": "t0k"}}
     event = login(**raw_details)
     session = event["details"]["session"]
     actor = event["actor"]

@@ -37,9 +37,12 @@ class Erasure:
     scrubbed: bool  # False: a reader kept SQLite's WAL from being reset; run scrub again
 
 
-def erase_subject(ledger: Ledger, actor_id: str, by: Mapping[str, str]) -> Erasure:
+def erase_subject(
+    ledger: Ledger, actor_id: str, by: Mapping[str, str], wait: float = 30.0
+) -> Erasure:
     """Destroy the key of ``actor_id`` (given as the id, or as its pseudonym), recorded as done
-    by the actor ``by``; ``NotFound`` when it has no key (never sealed, or erased already)."""
+    by the actor ``by``; ``NotFound`` when it has no key (never sealed, or erased already).
+    ``wait``: how long ``Store.scrub`` may wait for older readers."""
     policy = check_erasable(ledger.privacy)
     subject = ledger.actor_index(actor_id)
     sqlite = type(ledger.store).__name__ == "SQLiteStore"
@@ -60,7 +63,7 @@ def erase_subject(ledger: Ledger, actor_id: str, by: Mapping[str, str]) -> Erasu
     (receipt,) = ledger.append_in_transaction(work)
     if ledger.sealer is not None:
         ledger.sealer.forget()
-    scrubbed = ledger.store.scrub(("subject_keys",))
+    scrubbed = ledger.store.scrub(("subject_keys",), wait)
     return Erasure(found["key_id"], found["records"], receipt.seq, scrubbed)
 
 

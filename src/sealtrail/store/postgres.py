@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -500,18 +501,37 @@ class PostgresStore:
             rows = conn.execute("SELECT * FROM api_keys ORDER BY created_at, key_id").fetchall()
         return [ApiKeyRow(*row) for row in rows]
 
-    def scrub(self, tables: Sequence[str]) -> bool:
+    def scrub(self, tables: Sequence[str], wait: float = 30.0) -> bool:
         """After rows of ``tables`` were deleted: rewrite those (small) tables into new files
-        with ``VACUUM FULL``, so no dead row version is left in the database files. (WAL
-        segments, replicas and backups are another matter: see docs/privacy.md.)"""
-        for table in tables:
-            if table not in _SCRUBBABLE:
-                raise ValidationError(f"scrub: {table!r} is not a table that can be scrubbed")
-            with self._write_lock:
-                try:
+        with ``VACUUM FULL``, so no dead row version is left in the database files. A dead row
+        is kept (copied) while an older transaction might still see it, so this first waits up
+        to ``wait`` seconds for the transactions that began before it; False if some remain.
+        (WAL segments, replicas and backups are another matter: see docs/privacy.md.)"""
+        unknown = set(tables) - _SCRUBBABLE
+        if unknown:
+            raise ValidationError(f"scrub: {sorted(unknown)} cannot be scrubbed")
+        with self._write_lock:
+            try:
+                settled = self._older_transactions_end(wait)
+                for table in tables:
                     self._writer.execute(f"VACUUM FULL {table}")
-                except psycopg.Error as error:
-                    raise StoreUnavailable(f"PostgreSQL: scrub failed: {_reason(error)}") from error
+            except psycopg.Error as error:
+                raise StoreUnavailable(f"PostgreSQL: scrub failed: {_reason(error)}") from error
+        return settled
+
+    def _older_transactions_end(self, wait: float) -> bool:
+        """Whether every other transaction of this database that began before now has ended
+        (polled until ``wait`` seconds have passed)."""
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND xact_start < %s"
+        )
+        (start,) = self._writer.execute("SELECT clock_timestamp()").fetchone() or (None,)
+        deadline = time.monotonic() + wait
+        while (row := self._writer.execute(sql, [start]).fetchone()) and row[0]:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
         return True
 
     def close(self) -> None:

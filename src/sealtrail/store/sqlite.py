@@ -424,10 +424,11 @@ class SQLiteStore:
             sql = "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL"
             return self._writer.execute(sql, (at, key_id)).rowcount == 1
 
-    def scrub(self, tables: Sequence[str]) -> bool:
+    def scrub(self, tables: Sequence[str], wait: float = 30.0) -> bool:
         """After rows of ``tables`` were deleted with ``secure_delete`` on (which zeroes them in
         the pages written): copy the WAL into the database file and truncate it, so no earlier
-        page image holding them is left. False when a reader kept the WAL from being reset."""
+        page image holding them is left. False when a reader kept the WAL from being reset
+        (within the busy timeout, whatever ``wait`` says)."""
         with self._write_lock:
             busy, _, _ = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
