@@ -276,24 +276,25 @@ class Ledger:
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
             event_id = uuid7()
-            fields = indexed_fields(event)
-            if self.privacy is not None:
-                event, fields = self._private(event, event_id, fields, view)
+            if self.privacy is None:
+                fields = indexed_fields(event)
+            else:
+                event, fields = self._private(event, event_id, view)
             prepared.append((prepare_event(event, id=event_id, received_at=received_at), fields))
         return prepared
 
     def _private(
-        self, event: dict[str, Any], event_id: str, fields: IndexedFields, view: WriteView | None
+        self, event: dict[str, Any], event_id: str, view: WriteView | None
     ) -> tuple[dict[str, Any], IndexedFields]:
         """The event as the privacy policy has it sealed, and its index with the actor mapped."""
         assert self.privacy is not None
+        actor_id = event["actor"]["id"]
         event = self.privacy.apply(event)
-        if not self.privacy.maps_actors:
-            return event, fields
-        subject = self.privacy.pseudonym(fields.actor_id)
-        if self.sealer is not None:
-            event = self.sealer.seal(event, event_id, subject, view)
-        return event, dataclasses.replace(fields, actor_id=subject)
+        if self.sealer is None:
+            return event, indexed_fields(event)  # a pseudonymised actor.id is the actor index
+        subject = self.privacy.pseudonym(actor_id)
+        fields = indexed_fields({**event, "actor": {**event["actor"], "id": subject}})
+        return self.sealer.seal(event, event_id, subject, view), fields
 
     def append_in_transaction(self, work: Transaction) -> list[Receipt]:
         """Run ``work(view, size)`` inside one write transaction and append the events it returns

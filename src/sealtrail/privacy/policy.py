@@ -24,7 +24,7 @@ import hmac
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,6 +59,7 @@ class PrivacyPolicy:
     redact: tuple[str, ...] = ()
     erasable: bool = False  # personal fields sealed with a per-subject key (``sealing``)
     erasable_fields: tuple[str, ...] = ()  # more paths to seal: ``message``, ``details.*``
+    _steps: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.key) < 16:
@@ -72,6 +73,17 @@ class PrivacyPolicy:
         for path in self.erasable_fields:
             if path != "message":
                 _check_path(path, "privacy.erasable_fields")
+        changes = [(path, _redacted) for path in self.redact] + [
+            (
+                path,
+                truncate_ip
+                if mode == "truncate"
+                else functools.partial(_pseudonymous_ip, self.key),
+            )
+            for path, mode in self.ip.items()
+        ]
+        steps = tuple((*_split(path), change) for path, change in changes)
+        object.__setattr__(self, "_steps", steps)  # paths split once, not per event
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any], directory: Path) -> PrivacyPolicy | None:
@@ -109,13 +121,8 @@ class PrivacyPolicy:
     def apply(self, event: dict[str, Any]) -> dict[str, Any]:
         """``event`` with the policy applied; dicts on a changed path are copied first, so the
         caller's nested objects are never changed. Redaction runs before IP handling."""
-        for path in self.redact:
-            _replace(event, path, lambda _: REDACTED)
-        for path, mode in self.ip.items():
-            if mode == "truncate":
-                _replace(event, path, truncate_ip)
-            else:
-                _replace(event, path, functools.partial(_pseudonymous_ip, self.key))
+        for parents, last, change in self._steps:
+            _replace(event, parents, last, change)
         if self.pseudonymise_actor:
             actor = event["actor"] = dict(event["actor"])
             actor["id"] = self.pseudonym(actor["id"])
@@ -135,6 +142,11 @@ class PrivacyPolicy:
 
 def truncate_ip(value: object) -> object:
     """An IPv4 address to its /24, an IPv6 address to its /48; anything else unchanged."""
+    return _truncated(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=65_536)
+def _truncated(value: str) -> str:
     address = _address(value)
     if address is None:
         return value
@@ -151,6 +163,11 @@ def _pseudonym(key: bytes, actor_id: str) -> str:
 
 def _pseudonymous_ip(key: bytes, value: object) -> object:
     """A keyed IPv6 address in ``fd00::/8`` standing for ``value`` (an IP address)."""
+    return _pseudonymous_address(key, value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=65_536)
+def _pseudonymous_address(key: bytes, value: str) -> str:
     address = _address(value)
     if address is None:
         return value
@@ -167,9 +184,19 @@ def _address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | N
         return None
 
 
-def _replace(event: dict[str, Any], path: str, change: Any) -> None:
-    """Replace the value at dotted ``path`` by ``change(value)``, copying dicts on the way."""
+def _split(path: str) -> tuple[tuple[str, ...], str]:
     *parents, last = path.split(".")
+    return tuple(parents), last
+
+
+def _redacted(_: object) -> str:
+    return REDACTED
+
+
+def _replace(
+    event: dict[str, Any], parents: tuple[str, ...], last: str, change: Callable[[Any], Any]
+) -> None:
+    """Replace the value at ``parents.last`` by ``change(value)``, copying dicts on the way."""
     node = event
     for part in parents:
         child = node.get(part)

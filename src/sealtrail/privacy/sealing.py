@@ -89,6 +89,7 @@ class Sealer:
         self.store = store
         self._now = now
         self._keys: dict[str, _Key] = {}
+        self._paths = [(path, *_split(path)) for path in policy.sealed_fields]
         self._lock = threading.Lock()
 
     def seal(
@@ -96,8 +97,7 @@ class Sealer:
     ) -> dict[str, Any]:
         """``event`` with every sealed field replaced by its envelope (dicts copied on the way)."""
         key = self._key(subject, view)
-        for path in self.policy.sealed_fields:
-            *parents, last = path.split(".")
+        for path, parents, last in self._paths:
             node = event
             for part in parents:
                 child = node.get(part)
@@ -162,9 +162,15 @@ class Sealer:
         return found[0]
 
 
+def _split(path: str) -> tuple[list[str], str]:
+    *parents, last = path.split(".")
+    return parents, last
+
+
 def _envelope(key: _Key, event_id: str, path: str, value: object) -> str:
     nonce = os.urandom(_NONCE)
-    sealed = key.aead.encrypt(nonce, canonical_json(value), f"{event_id}\x00{path}".encode())
+    plain = orjson.dumps(value) if type(value) is str else canonical_json(value)  # same for str
+    sealed = key.aead.encrypt(nonce, plain, f"{event_id}\x00{path}".encode())
     text = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
     return f"{SEALED_PREFIX}{key.key_id}:{text}"
 
