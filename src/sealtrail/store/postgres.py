@@ -154,8 +154,8 @@ _SCHEMA += _TAG_INDEX
 
 #: Erasable personal fields: one key per subject (``sealtrail.privacy.sealing``).
 _SUBJECT_KEYS = """
-CREATE TABLE subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
-                           key BYTEA NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
+                                         key BYTEA NOT NULL, created_at TEXT NOT NULL);
 """
 _SCHEMA += _SUBJECT_KEYS
 

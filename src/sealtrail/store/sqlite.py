@@ -83,8 +83,8 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
 """,
     4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
     5: """
-CREATE TABLE subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
-                           key BLOB NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
+                                         key BLOB NOT NULL, created_at TEXT NOT NULL);
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
 }
 
