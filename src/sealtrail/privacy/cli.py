@@ -15,7 +15,7 @@ from sealtrail.errors import ValidationError
 from sealtrail.privacy.erasure import erase_subject
 from sealtrail.privacy.policy import PrivacyPolicy
 
-__all__ = ["erase", "privacy_app"]
+__all__ = ["erase", "privacy_app", "pseudonym", "scrub", "show"]
 
 out = Console(highlight=False, soft_wrap=True)
 CLI_ACTOR = {"id": "cli", "type": "user"}

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from sealtrail.errors import ValidationError
 
 __all__ = [
+    "ERASABLE_ACTOR_FIELDS",
     "IP_MODES",
     "PRIVACY_KEY",
     "PSEUDONYM_PREFIX",

@@ -42,6 +42,7 @@ __all__ = [
     "SEALED_PREFIX",
     "Sealer",
     "StaleSubjectKey",
+    "check_erasable",
     "envelope_key_id",
     "open_leaves",
 ]
