@@ -219,3 +219,9 @@ def test_pseudonymised_actors_without_sealing_still_answer_actor_queries(
         assert record["actor"]["ip"] == "203.0.113.0"
         assert record["details"]["email"] == ALICE["email"]  # not sealed: nothing configured
         assert [r.seq for r in led.query(Query(actor_id=ALICE["id"]))] == [0]
+
+
+def test_a_producers_text_that_looks_like_an_envelope_is_shown_as_sent(ledger: Ledger) -> None:
+    looks_sealed = ["sealed:not-a-key:payload", "sealed:" + "A" * 22 + ":short"]
+    ledger.append_many([{**login(BOB), "details": {"note": text}} for text in looks_sealed])
+    assert [shown(ledger, seq)["details"] for seq in (0, 1)] == [{"note": t} for t in looks_sealed]

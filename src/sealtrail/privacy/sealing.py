@@ -13,8 +13,9 @@ that ``verify`` checks. Keys live in the ``subject_keys`` table, one row per sub
 subject's keyed pseudonym (never the id itself) and named by a random ``key_id``.
 
 Reading (``open_leaves``) decrypts every envelope whose key exists and shows ``[erased]`` for the
-others. ``erase_subject`` deletes the key in one write transaction together with the
-``audit.erase`` event that records it, and moves the subject's records out of the actor index.
+others (a producer's own string in exactly the envelope's form, with a key id that does not
+exist, reads ``[erased]`` too: only what is displayed, never what is sealed). ``erasure``
+destroys a subject's key.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,6 +55,8 @@ ERASED = "[erased]"
 ERASED_ACTOR = "erased"
 _MARK = b'"' + SEALED_PREFIX.encode()
 _NONCE = 12
+#: key id (16 bytes) and nonce + ciphertext + tag (at least 28 bytes), base64url without padding
+_ENVELOPE = re.compile(r"sealed:([A-Za-z0-9_-]{22}):[A-Za-z0-9_-]{38,}", re.ASCII)
 _KEY_ID_BYTES = 16
 
 _SELECT_BY_SUBJECT = "SELECT key_id, key FROM subject_keys WHERE subject = ?"
@@ -126,11 +130,14 @@ class Sealer:
             self._keys.clear()
 
     def _key(self, subject: str, view: WriteView | None) -> _Key:
+        """The subject's key, cached unless read or made in a transaction not yet committed
+        (which may still roll back)."""
         key = self._keys.get(subject)
         if key is None:
             key = self._find(subject, view) or self._make(subject, view)
-            with self._lock:
-                self._keys[subject] = key
+            if view is None:
+                with self._lock:
+                    self._keys[subject] = key
         return key
 
     def _find(self, subject: str, view: WriteView | None) -> _Key | None:
@@ -177,10 +184,11 @@ def _envelope(key: _Key, event_id: str, path: str, value: object) -> str:
 
 
 def envelope_key_id(value: object) -> str | None:
-    """The key id of an envelope; None for anything else."""
+    """The key id of an envelope; None for anything else (a producer's text that merely starts
+    like one included)."""
     if isinstance(value, str) and value.startswith(SEALED_PREFIX):
-        key_id, colon, _ = value[len(SEALED_PREFIX) :].partition(":")
-        return key_id if colon and key_id else None
+        found = _ENVELOPE.fullmatch(value)
+        return found.group(1) if found else None
     return None
 
 
