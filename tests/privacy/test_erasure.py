@@ -225,3 +225,22 @@ def test_a_producers_text_that_looks_like_an_envelope_is_shown_as_sent(ledger: L
     looks_sealed = ["sealed:not-a-key:payload", "sealed:" + "A" * 22 + ":short"]
     ledger.append_many([{**login(BOB), "details": {"note": text}} for text in looks_sealed])
     assert [shown(ledger, seq)["details"] for seq in (0, 1)] == [{"note": t} for t in looks_sealed]
+
+
+def test_a_forked_child_never_repeats_its_parents_nonces() -> None:
+    from sealtrail.privacy.sealing import _nonces
+
+    _nonces.next()  # the parent has a pool
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.write(writer, b"".join(_nonces.next() for _ in range(64)))
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    theirs = os.read(reader, 12 * 64)
+    os.close(reader)
+    ours = b"".join(_nonces.next() for _ in range(64))
+    assert {theirs[i : i + 12] for i in range(0, len(theirs), 12)}.isdisjoint(
+        {ours[i : i + 12] for i in range(0, len(ours), 12)}
+    )

@@ -94,7 +94,7 @@ class Sealer:
         self.store = store
         self._now = now
         self._keys: dict[str, _Key] = {}
-        self._paths = [(path, *_split(path)) for path in policy.sealed_fields]
+        self._paths = _by_parent(policy.sealed_fields)
         self._lock = threading.Lock()
 
     def seal(
@@ -102,7 +102,7 @@ class Sealer:
     ) -> dict[str, Any]:
         """``event`` with every sealed field replaced by its envelope (dicts copied on the way)."""
         key = self._key(subject, view)
-        for path, parents, last in self._paths:
+        for parents, fields in self._paths:
             node = event
             for part in parents:
                 child = node.get(part)
@@ -110,8 +110,9 @@ class Sealer:
                     break
                 node[part] = node = dict(child)
             else:
-                if last in node:
-                    node[last] = _envelope(key, event_id, path, node[last])
+                for path, last in fields:
+                    if last in node:
+                        node[last] = _envelope(key, event_id, path, node[last])
         return event
 
     def check(self, view: WriteView, events: Iterable[Mapping[str, Any]]) -> None:
@@ -170,13 +171,44 @@ class Sealer:
         return found[0]
 
 
-def _split(path: str) -> tuple[list[str], str]:
-    *parents, last = path.split(".")
-    return parents, last
+def _by_parent(paths: Iterable[str]) -> list[tuple[tuple[str, ...], list[tuple[str, str]]]]:
+    """The paths grouped by the object holding them, so each object is copied once an event."""
+    groups: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for path in paths:
+        *parents, last = path.split(".")
+        groups.setdefault(tuple(parents), []).append((path, last))
+    return list(groups.items())
+
+
+class _Nonces:
+    """Random 96-bit GCM nonces, drawn from the OS in blocks (one system call per 4,096); a
+    forked child starts a pool of its own."""
+
+    def __init__(self, block: int = 4096) -> None:
+        self._block = block
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+
+    def next(self) -> bytes:
+        with self._lock:
+            if self._at >= len(self._pool):
+                self._pool, self._at = os.urandom(_NONCE * self._block), 0
+            self._at += _NONCE
+            return self._pool[self._at - _NONCE : self._at]
+
+    def reset(self) -> None:
+        """Forget the pool (in a forked child, so it never repeats its parent's nonces)."""
+        self._lock = threading.Lock()
+        self._pool, self._at = b"", 0
+
+
+_nonces = _Nonces()
+os.register_at_fork(after_in_child=_nonces.reset)
 
 
 def _envelope(key: _Key, event_id: str, path: str, value: object) -> str:
-    nonce = os.urandom(_NONCE)
+    nonce = _nonces.next()
     plain = orjson.dumps(value) if type(value) is str else canonical_json(value)  # same for str
     sealed = key.aead.encrypt(nonce, plain, f"{event_id}\x00{path}".encode())
     text = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
