@@ -76,6 +76,7 @@ def test_erase_destroys_one_subject_and_verify_still_passes(ledger: Ledger) -> N
     assert erased["details"] == {"email": ERASED, "password": REDACTED, "client": "192.0.2.0"}
     assert shown(ledger, 1)["actor"]["id"] == BOB["id"]  # type: ignore[index]
     assert ledger.query(Query(actor_id=ALICE["id"])) == []
+    assert [r.seq for r in ledger.query(Query(actor_id="erased"))] == [2, 0]
 
 
 def test_the_erasure_event_names_the_destroyed_key_not_the_person(ledger: Ledger) -> None:

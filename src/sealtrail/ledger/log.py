@@ -48,7 +48,7 @@ from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
 from sealtrail.ledger.tiles import TileHashReader, TileNodeCache, append_leaves, edge_tiles
 from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
 from sealtrail.privacy.policy import PSEUDONYM_PREFIX, PrivacyPolicy
-from sealtrail.privacy.sealing import Sealer, StaleSubjectKey, open_leaves
+from sealtrail.privacy.sealing import ERASED_ACTOR, Sealer, StaleSubjectKey, open_leaves
 from sealtrail.store.base import Query, Sequenced, Store, StoredCheckpoint, StoredRecord, WriteView
 from sealtrail.store.sqlite import SQLiteStore
 
@@ -400,8 +400,12 @@ class Ledger:
 
     def actor_index(self, actor_id: str) -> str:
         """The actor column's value for ``actor_id``: its pseudonym when the privacy policy maps
-        actors (a value that is a pseudonym already is kept), else the id itself."""
-        if self.privacy is None or actor_id.startswith(PSEUDONYM_PREFIX):
+        actors (a pseudonym already, or ``erased``, is kept), else the id itself."""
+        if (
+            self.privacy is None
+            or actor_id.startswith(PSEUDONYM_PREFIX)
+            or actor_id == ERASED_ACTOR
+        ):
             return actor_id
         return self.privacy.actor_index(actor_id)
 
