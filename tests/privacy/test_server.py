@@ -77,6 +77,8 @@ def test_a_user_key_sees_its_own_events_in_the_clear_and_no_one_elses(
         assert alice.get(f"/v1/events/{bobs[0]}").status_code == 404
         stats = alice.get("/v1/events/stats", params={"action": "auth.login"}).json()
         assert stats["total"] == 2
+        page = alice.get(f"/events/{mine[0]['seq']}")  # the console decrypts too
+        assert ALICE["email"] in page.text
 
 
 def test_readers_search_by_actor_id_and_the_sdk_reads_plaintext(
@@ -115,7 +117,10 @@ def test_erase_makes_every_reader_show_erased_and_verify_still_passes(
         assert len(erased) == 2
         assert {erased[0]["actor"]["ip"], erased[0]["details"]["email"]} == {ERASED}
         assert logins(admin, actor=ALICE["id"]) == []
-        assert admin.get(f"/events/{erased[0]['seq']}").status_code == 200  # the console page
+        page = admin.get(f"/events/{erased[0]['seq']}")  # the console's event page
+        assert page.status_code == 200
+        assert ERASED in page.text
+        assert ALICE["email"] not in page.text
     queried = cli(served, "query", "action:auth.login", "--json")
     assert ERASED in queried
     assert BOB["email"] in queried
