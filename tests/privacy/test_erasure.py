@@ -245,3 +245,16 @@ def test_a_forked_child_never_repeats_its_parents_nonces() -> None:
     assert {theirs[i : i + 12] for i in range(0, len(theirs), 12)}.isdisjoint(
         {ours[i : i + 12] for i in range(0, len(ours), 12)}
     )
+
+
+def test_a_listed_message_is_sealed_and_free_text_cannot_find_it(
+    engine: str | None, tmp_path: Path
+) -> None:
+    policy = PrivacyPolicy(KEY, erasable=True, erasable_fields=("message",))
+    with Ledger.create(tmp_path / "m", origin=ORIGIN, database_url=engine, privacy=policy) as led:
+        led.append_many([{**login(ALICE), "message": "Alice logged in from her kitchen"}])
+        assert b"kitchen" not in led.entry(0)
+        assert led.query(Query(text=("kitchen",))) == []
+        assert shown(led, 0)["message"] == "Alice logged in from her kitchen"
+        erase_subject(led, ALICE["id"], OPERATOR, wait=0)
+        assert shown(led, 0)["message"] == ERASED
