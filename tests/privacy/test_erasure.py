@@ -4,6 +4,7 @@ log verifies throughout; no plaintext of a person is ever stored, and the key le
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import orjson
@@ -258,3 +259,24 @@ def test_a_listed_message_is_sealed_and_free_text_cannot_find_it(
         assert shown(led, 0)["message"] == "Alice logged in from her kitchen"
         erase_subject(led, ALICE["id"], OPERATOR, wait=0)
         assert shown(led, 0)["message"] == ERASED
+
+
+def test_two_writers_meeting_a_new_actor_at_once_share_one_key(
+    ledger: Ledger, engine: str | None, tmp_path: Path
+) -> None:
+    with Ledger.open(tmp_path / "ledger", database_url=engine, privacy=POLICY) as other:
+        start = threading.Barrier(2)
+
+        def append(writer: Ledger, n: int) -> None:
+            start.wait()
+            writer.append_many([login(ALICE, n)])
+
+        threads = [
+            threading.Thread(target=append, args=(w, n)) for n, w in enumerate([ledger, other])
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [shown(ledger, seq)["actor"]["id"] for seq in (0, 1)] == [ALICE["id"]] * 2  # type: ignore[index]
+    assert len(ledger.store.read("SELECT key_id FROM subject_keys")) == 1
