@@ -82,6 +82,7 @@ _CATALOG = (
     ("audit.verify", "the trail was verified", ()),
     ("audit.export", "the trail was exported", ()),
     ("audit.retention", "retention was applied to the trail", ()),
+    ("audit.erase", "a subject's personal fields were erased (its key destroyed)", ()),
 )
 #: The action catalog. Actions outside it are accepted when they are ``category.verb`` in lower
 #: snake case, so producers can extend it; only cataloged actions get the required-target check.
