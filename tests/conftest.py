@@ -139,7 +139,7 @@ def start_server(directory: Path, *, env: dict[str, str] | None = None) -> Runni
             env=environ,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core machine can take long to import
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"sealtrail serve exited: {log.read_text()}")
