@@ -23,7 +23,9 @@ class ActionSpec:
     has), that an event with this action must carry as non-empty strings; when it is not empty the
     target itself is required. Every ``image.*`` action requires ``registry`` and ``repository``
     (``tag``, ``digest`` and ``full_digest`` are known but optional: a failed pull has no digest);
-    every ``tag.*`` action requires ``repository`` and ``tag``; the others require no target.
+    every ``tag.*`` action requires ``repository`` and ``tag``; ``image.audit`` also requires the
+    ``digest`` that was audited and ``dockerfile.audit`` the file's ``path`` and ``sha256``; the
+    others require no target.
     """
 
     name: str
@@ -39,7 +41,7 @@ _CATALOG = (
     ("image.push", "an image was pushed to a registry", _IMAGE),
     ("image.delete", "an image or manifest was deleted from a registry", _IMAGE),
     ("image.mount", "a blob was mounted from another repository", _IMAGE),
-    ("image.audit", "an image configuration was audited", _IMAGE),
+    ("image.audit", "an image configuration was audited", (*_IMAGE, "digest")),
     ("tag.create", "a tag was created", _TAG),
     ("tag.move", "a tag was moved to another manifest", _TAG),
     ("tag.delete", "a tag was deleted", _TAG),
@@ -67,7 +69,7 @@ _CATALOG = (
     ("auth.denied", "a caller was denied access", ()),
     ("http.request", "an HTTP request was served", ()),
     ("config.change", "a configuration setting was changed", ()),
-    ("dockerfile.audit", "a Dockerfile was audited", ()),
+    ("dockerfile.audit", "a Dockerfile was audited", ("path", "sha256")),
     ("alert.raised", "an alert rule fired", ()),
     ("audit.verify", "the trail was verified", ()),
     ("audit.export", "the trail was exported", ()),

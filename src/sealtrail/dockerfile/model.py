@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import metadata
 
 from sealtrail.dockerfile.cvss import base_score
 from sealtrail.errors import ValidationError
 
-__all__ = ["AuditReport", "Finding", "Rule", "Severity", "Strength"]
+__all__ = ["AuditReport", "Finding", "Rule", "Severity", "Strength", "tool_version"]
+
+
+def tool_version() -> str:
+    """The installed sealtrail version (recorded with every audit)."""
+    try:
+        return metadata.version("sealtrail")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 class Severity(StrEnum):
