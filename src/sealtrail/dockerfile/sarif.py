@@ -8,7 +8,7 @@ GitHub uses to rank security alerts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from sealtrail.dockerfile.model import AuditReport, Finding, Rule, Severity, tool_version
@@ -91,10 +91,20 @@ def _help_markdown(rule: Rule) -> str:
     return "\n".join(lines)
 
 
+def _artifact(report: AuditReport) -> dict[str, str]:
+    """A relative path against the checkout root (what code scanning expects), or an absolute
+    ``file:`` URI; an image is named by its reference."""
+    if report.kind != "dockerfile":
+        return {"uri": report.subject}
+    path = PurePath(report.subject)
+    if path.is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": path.as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
 def _result(finding: Finding, report: AuditReport, index: dict[str, int]) -> dict[str, Any]:
-    uri = PurePath(report.subject).as_posix()
     region = {"startLine": max(finding.line, 1), "endLine": max(finding.end_line, finding.line, 1)}
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact(report)}}
     if report.kind == "dockerfile":
         location["physicalLocation"]["region"] = region
     return {
