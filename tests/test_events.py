@@ -722,6 +722,9 @@ IMAGE_TARGET = {
     "registry": st.just("r"),
     "repository": st.just("a/b"),
     "tag": st.just("t"),
+    "digest": st.just("sha256:" + "0" * 64),  # required by image.audit
+    "path": st.just("Dockerfile"),  # path and sha256: required by dockerfile.audit
+    "sha256": st.just("0" * 64),
 }
 TIMES = st.builds(
     lambda dt, minutes: dt.astimezone(timezone(timedelta(minutes=minutes))).isoformat(),

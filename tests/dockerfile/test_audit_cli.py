@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -37,7 +36,7 @@ def run(
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+def ledger_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """An initialised ledger in tmp_path/data, on each engine."""
     env: dict[str, str] = {}
     if request.param == "postgresql":
