@@ -26,7 +26,7 @@ CASES = [
     ("DF002", "FROM debian:latest\nUSER app", "ARG V=12\nFROM debian:${V}\nUSER app"),
     ("DF003", "FROM --platform=linux/amd64 debian:12", "FROM --platform=$BUILDPLATFORM debian:12"),
     ("DF005", "FROM a:1 AS x\nFROM b:1 AS x", "FROM a:1 AS x\nFROM b:1 AS y"),
-    ("DF010", "FROM debian:12\nRUN true", "FROM debian:12\nUSER 1000"),
+    ("DF014", "FROM debian:12\nRUN true", "FROM debian:12\nUSER 1000"),
     (
         "DF010",
         "FROM debian:12\nUSER app\nUSER root",
@@ -37,7 +37,12 @@ CASES = [
         "FROM debian:12 AS base\nUSER root\nFROM base",
         "FROM debian:12 AS base\nUSER app\nFROM base",
     ),
-    ("DF010", "FROM debian:12", "FROM gcr.io/distroless/static:nonroot"),
+    ("DF014", "FROM debian:12", "FROM gcr.io/distroless/static:nonroot"),
+    (
+        "DF014",
+        "FROM debian:12 AS b\nUSER app\nFROM debian:12",
+        "FROM debian:12 AS b\nUSER app\nFROM b",
+    ),
     ("DF011", run("sudo apt-get install -y curl=1"), run("echo sudo is not used")),
     (
         "DF012",

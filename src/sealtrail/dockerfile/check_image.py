@@ -133,7 +133,7 @@ def _root_user(ctx: AuditContext) -> Iterator[Hit]:
     base = chain[0].image.lower()
     if "nonroot" not in base and "rootless" not in base:
         yield Hit(
-            "DF010",
+            "DF014",
             chain[-1].instructions[0],
             f"no USER instruction: runs as {chain[0].image}'s user, root for most images",
         )

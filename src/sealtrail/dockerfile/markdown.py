@@ -18,7 +18,7 @@ _PRACTICES = (
     ("Base image pinning", {"DF001", "DF002", "DF004"}),
     ("Multi-stage build / no build tools at run time", {"DF029", "DF030"}),
     ("Package version pinning", {"DF020", "DF021", "DF022", "DF023", "DF024", "DF025", "DF026"}),
-    ("Non-root execution", {"DF010", "DF011", "DF012", "DF013"}),
+    ("Non-root execution", {"DF010", "DF011", "DF012", "DF013", "DF014"}),
     ("Verified downloads and packages", {"DF031", "DF040", "DF041", "DF042", "DF044", "DF045"}),
     ("No secrets in the image", {"DF050", "DF051", "DF052", "DF053", "DF080"}),
     ("Restrictive file permissions", {"DF060", "DF061", "DF062"}),

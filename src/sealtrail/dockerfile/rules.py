@@ -92,12 +92,19 @@ _ALL = (
          "Two stages with one name make COPY --from ambiguous: the later one silently wins.",
          "Give every stage a unique name.", None, (), ("SP 800-53 CM-2",), ("DL3024",)),
     # --- users and privileges
-    Rule("DF010", "Final image runs as root", H,
+    Rule("DF010", "Final image switches back to root", H,
          "A process running as root in the container is root on the host's kernel; any escape "
          "or writable host mount gives full control.",
+         "End the final stage with USER <unprivileged name or uid>; switch to root only for "
+         "the steps that need it.",
+         V + "AV:L/AC:H/PR:L/UI:N/S:C/C:H/I:H/A:H", ("4.1",),
+         ("SP 800-53 AC-6", _S190_CONFIG), ("DL3002",), ("CKV_DOCKER_8",)),
+    Rule("DF014", "Final image has no USER: runs as root", H,
+         "Without a USER instruction the container runs as the base image's user, root for "
+         "nearly every base image: the same exposure as an explicit USER root.",
          "Create an unprivileged user and end the final stage with USER <name or uid>.",
          V + "AV:L/AC:H/PR:L/UI:N/S:C/C:H/I:H/A:H", ("4.1",),
-         ("SP 800-53 AC-6", _S190_CONFIG), ("DL3002",), ("CKV_DOCKER_3", "CKV_DOCKER_8")),
+         ("SP 800-53 AC-6", _S190_CONFIG), (), ("CKV_DOCKER_3",)),
     Rule("DF011", "sudo used in a build step", M,
          "Build steps already run as the current USER; sudo hides privilege changes, and a "
          "sudo binary left in the image is a local privilege-escalation path.",
@@ -124,7 +131,7 @@ _ALL = (
          ("DL3013",)),
     _pin("DF024", "npm/yarn", "npm ci, or npm install pkg@1.2.3", ("DL3016",)),
     _pin("DF025", "gem", "gem install rails -v 7.1.3", ("DL3028",)),
-    _pin("DF026", "go install", "go install example.com/tool@v1.2.3", ()),
+    _pin("DF026", "go install", "go install example.com/tool@v1.2.3", ("DL3062",)),
     Rule("DF027", "Package index updated in its own step", L,
          "An update alone in one layer is cached: later installs use a stale index and miss "
          "security fixes (or fail when the mirror has moved on).",
@@ -135,8 +142,7 @@ _ALL = (
          "dist-upgrade may change the distribution release under the image and install or "
          "remove packages unpredictably.",
          "Use a newer base image; at most apt-get upgrade for security fixes.",
-         V + "AV:N/AC:H/PR:H/UI:R/S:U/C:N/I:L/A:L", ("4.7",), ("SP 800-53 CM-2",),
-         ("DL3005",)),
+         V + "AV:N/AC:H/PR:H/UI:R/S:U/C:N/I:L/A:L", ("4.7",), ("SP 800-53 CM-2",)),
     Rule("DF029", "Package removal command that removes nothing", M,
          "A remove/purge with no package names does nothing: the build tools it was meant to "
          "remove stay in the image and widen its attack surface.",
@@ -203,13 +209,13 @@ _ALL = (
          "Pass secrets at run time (orchestrator secrets, files under /run/secrets); at build "
          "time use RUN --mount=type=secret.",
          V + "AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", ("4.10",),
-         ("SP 800-53 IA-5", "SP 800-53 SC-28", _S190_SECRETS)),
+         ("SP 800-53 IA-5", "SP 800-53 SC-28", _S190_SECRETS), ("DL3064",)),
     Rule("DF051", "Secret passed as a build argument", M,
          "Build arguments are recorded in the image history (docker history) of every layer "
          "that uses them.",
          "Use RUN --mount=type=secret,id=... and docker build --secret instead of ARG.",
          V + "AV:N/AC:H/PR:L/UI:N/S:U/C:H/I:N/A:N", ("4.10",),
-         ("SP 800-53 IA-5", _S190_SECRETS)),
+         ("SP 800-53 IA-5", _S190_SECRETS), ("DL3064",)),
     Rule("DF052", "Key or credential file copied into the image", H,
          "A private key, .env, .npmrc or cloud credential file copied into a layer stays in "
          "the image even if a later step deletes it.",

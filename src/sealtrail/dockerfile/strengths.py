@@ -59,7 +59,7 @@ def _pinned(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
 
 def _non_root(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
     users = ctx.final_instructions("USER")
-    if users and "DF010" not in fired:
+    if users and not fired & {"DF010", "DF014"}:
         yield Strength(
             "non-root",
             "Non-root execution",
