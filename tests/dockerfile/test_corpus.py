@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sealtrail.dockerfile import audit_path
+from sealtrail.dockerfile import Severity, audit_path
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*Dockerfile*"))
 
@@ -28,3 +28,11 @@ def test_hardened_and_leaky_files_land_at_opposite_ends() -> None:
     leaky = audit_path(corpus / "secrets-leaky.Dockerfile")
     assert leaky.risk == "high"
     assert {"DF051", "DF052", "DF050", "DF014"} <= {f.rule_id for f in leaky.findings}
+
+
+def test_the_projects_own_dockerfile_passes_its_own_audit() -> None:
+    root = Path(__file__).parents[2]
+    report = audit_path(root / "Dockerfile")
+    assert not report.fails(Severity.MEDIUM), [f.rule_id for f in report.findings]
+    strengths = {s.id for s in report.strengths}
+    assert {"base-digest", "multi-stage", "non-root", "healthcheck", "dockerignore"} <= strengths
