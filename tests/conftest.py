@@ -22,7 +22,11 @@ import pytest
 from sealtrail.store.base import Store
 from sealtrail.store.sqlite import SQLiteStore
 
-pytest_plugins = ["tests.fixtures_postgres", "tests.fixtures_syslog"]
+pytest_plugins = [
+    "tests.fixtures_postgres",
+    "tests.fixtures_registry",
+    "tests.fixtures_syslog",
+]
 
 SEALTRAIL = shutil.which("sealtrail", path=str(Path(sys.executable).parent)) or "sealtrail"
 IN_CI = os.environ.get("CI") == "true"

@@ -243,3 +243,44 @@ def test_verify_is_itself_recorded_as_audit_verify(workdir: Path) -> None:
         "index": 2,
         "seconds": failure["details"]["seconds"],
     }
+
+
+def test_import_adds_each_line_once_and_says_what_it_skipped(tmp_path: Path) -> None:
+    run("init", "--dir", "data", "--origin", ORIGIN, cwd=tmp_path)
+    lines = [orjson.dumps(pull_event(i)).decode() for i in range(3)]
+    lines[1:1] = ["", "not json", "[1, 2]", orjson.dumps({"action": "Bad"}).decode()]
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    first = run("import", str(source), "--format", "jsonl", "--dir", "data", "--json", cwd=tmp_path)
+    summary = orjson.loads(first.stdout)
+    assert summary["imported"] == 3
+    assert summary["duplicates"] == 0
+    assert summary["skipped"]["blank line"] == 1
+    assert summary["skipped"]["not JSON"] == 1
+    assert summary["skipped"]["not a JSON object"] == 1
+    assert [reason for reason in summary["skipped"] if reason.startswith("invalid event")]
+    again = run(
+        "import",
+        "-",
+        "--format",
+        "jsonl",
+        "--dir",
+        "data",
+        "--json",
+        cwd=tmp_path,
+        stdin=source.read_bytes(),
+    )
+    assert orjson.loads(again.stdout) | {"skipped": {}} == {
+        "lines": 7,
+        "imported": 0,
+        "duplicates": 3,
+        "skipped": {},
+    }
+    run("verify", "--dir", "data", cwd=tmp_path)
+
+
+def test_import_names_the_known_formats_when_given_an_unknown_one(tmp_path: Path) -> None:
+    run("init", "--dir", "data", "--origin", ORIGIN, cwd=tmp_path)
+    result = run("import", "-", "--format", "nope", "--dir", "data", cwd=tmp_path, ok=False)
+    assert result.returncode == 1
+    assert "unknown import format 'nope'; known: jsonl" in result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sealtrail import importers
 from sealtrail.access import AccessKeys, Role
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.dockerfile.cli import audit_app
@@ -398,6 +399,58 @@ def serve(
         err.print(f"admin key (shown only now): {created.secret}", markup=False)
     app_ = create_app(settings, ledger)
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+@app.command("import")
+def import_(
+    source: Annotated[str, typer.Argument(help="File to read, or - for standard input.")],
+    format_: Annotated[
+        str, typer.Option("--format", help=f"One of: {', '.join(sorted(importers.FORMATS))}.")
+    ],
+    directory: DirOption = Path("sealtrail-data"),
+    as_json: JsonOption = False,
+) -> None:
+    """Import an existing log into the trail; importing the same lines again adds nothing.
+
+    Example: journalctl -o json -u puller | sealtrail import --format image-download-lines -
+    """
+    parse = importers.parser(format_)
+    with (
+        _ledger(directory) as ledger,
+        _input_lines(source) as lines,
+        _counter("importing lines") as advance,
+    ):
+        summary = importers.import_events(ledger, parse(lines), advance)
+    if as_json:
+        _print_json(summary.to_json())
+        return
+    out.print(
+        f"{summary.imported} events imported, {summary.duplicates} already in the trail, "
+        f"{sum(summary.skipped.values())} lines skipped"
+    )
+    for reason, count in sorted(summary.skipped.items()):
+        out.print(f"  skipped {count}: {reason}", markup=False)
+
+
+@contextmanager
+def _input_lines(source: str) -> Iterator[Iterable[str]]:
+    if source == "-":
+        yield sys.stdin
+        return
+    with open(source, encoding="utf-8", errors="replace") as file:
+        yield file
+
+
+@contextmanager
+def _counter(label: str) -> Iterator[Callable[[int], None] | None]:
+    """A running count on the terminal for work whose total is unknown."""
+    if not err.is_terminal:
+        yield None
+        return
+    columns = (TextColumn(label), TextColumn("{task.completed:,}"))
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done: progress.update(task, completed=done)
 
 
 app.command()(sinks_cli.export)

@@ -105,3 +105,22 @@ def test_idempotency_keys_are_bounded(ledger: Ledger) -> None:
         ledger.append_once("", [pull_event(1)])
     with pytest.raises(ValidationError, match="idempotency key"):
         ledger.append_once("k" * 257, [pull_event(1)])
+
+
+def test_many_keyed_batches_are_each_recorded_once(ledger: Ledger) -> None:
+    ledger.append_once("seen-before", [pull_event(0)])
+    answers = ledger.append_once_each(
+        [
+            ("seen-before", [pull_event(0)]),
+            ("new-a", [pull_event(1), pull_event(2)]),
+            ("new-a", [pull_event(1), pull_event(2)]),
+            ("new-b", [pull_event(3)]),
+        ]
+    )
+    assert answers[0] is None
+    assert answers[2] is None
+    assert [r.seq for r in answers[1] or []] == [1, 2]
+    assert [r.seq for r in answers[3] or []] == [3]
+    assert ledger.size() == 4
+    assert ledger.append_once_each([("new-b", [pull_event(3)])]) == [None]
+    ledger.verify()

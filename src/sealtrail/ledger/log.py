@@ -298,6 +298,39 @@ class Ledger:
         receipts = self.append_in_transaction(work)
         return None if seen else receipts
 
+    def append_once_each(
+        self, batches: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]
+    ) -> list[list[Receipt] | None]:
+        """``append_once`` for many keyed batches in one transaction (an import, a stream of
+        webhook deliveries): each answer is that batch's receipts, or None when its key was
+        seen before (in an earlier transaction or earlier in ``batches``)."""
+        for key, _ in batches:
+            if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+                raise ValidationError(f"idempotency key: 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        fresh: list[int] = []
+
+        def work(view: WriteView, size: int) -> list[Mapping[str, Any]]:
+            seen = _seen_keys(view, [key for key, _ in batches])
+            fresh.clear()
+            events: list[Mapping[str, Any]] = []
+            for position, (key, batch) in enumerate(batches):
+                if key in seen:
+                    continue
+                seen.add(key)
+                fresh.append(position)
+                view.execute(
+                    "INSERT INTO idempotency VALUES (?, ?, ?)",
+                    (key, size + len(events), len(batch)),
+                )
+                events.extend(batch)
+            return events
+
+        receipts = iter(self.append_in_transaction(work))
+        answers: list[list[Receipt] | None] = [None] * len(batches)
+        for position in fresh:
+            answers[position] = [next(receipts) for _ in batches[position][1]]
+        return answers
+
     def _commit(
         self,
         events: list[tuple[PreparedEvent, IndexedFields]]
@@ -452,3 +485,14 @@ def _store(directory: Path, database_url: str | None, *, create: bool = False) -
 def default_origin() -> str:
     """A log origin unique enough for one machine: ``HOST/sealtrail/RANDOM``."""
     return f"{socket.gethostname() or 'localhost'}/sealtrail/{uuid7()[-8:]}"
+
+
+def _seen_keys(view: WriteView, keys: Sequence[str], chunk: int = 500) -> set[str]:
+    """Which of ``keys`` the idempotency table already holds."""
+    seen: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        marks = ", ".join("?" * len(part))
+        rows = view.execute(f"SELECT key FROM idempotency WHERE key IN ({marks})", part)
+        seen.update(str(row[0]) for row in rows)
+    return seen
