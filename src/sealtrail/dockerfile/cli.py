@@ -21,12 +21,14 @@ from rich.table import Table
 
 from sealtrail.config import open_ledger
 from sealtrail.dockerfile.audit import AuditConfig, audit_path, audit_text
+from sealtrail.dockerfile.image import FetchedImage, audit_image, fetch_image
 from sealtrail.dockerfile.markdown import to_markdown
 from sealtrail.dockerfile.model import AuditReport, Severity
 from sealtrail.dockerfile.record import audit_event
 from sealtrail.dockerfile.rules import RULES
 from sealtrail.dockerfile.sarif import to_sarif
 from sealtrail.errors import ValidationError
+from sealtrail.images.manifest import Platform
 
 __all__ = ["audit_app", "emit", "record_reports"]
 
@@ -98,6 +100,55 @@ def audit_dockerfile(
     emit(reports, output_format, output)
     if threshold is not None and any(r.fails(threshold) for r in reports):
         raise typer.Exit(1)
+
+
+@audit_app.command("image")
+def audit_image_command(
+    references: Annotated[list[str], typer.Argument(help="Image references to audit.")],
+    platform: Annotated[
+        str | None, typer.Option(help="os/arch[/variant] of a multi-platform image.")
+    ] = None,
+    output_format: FormatOption = Format.text,
+    output: OutputOption = None,
+    fail_on: FailOnOption = None,
+    config: ConfigOption = None,
+    ignore: IgnoreOption = None,
+    no_record: NoRecordOption = False,
+    directory: DirOption = Path("sealtrail-data"),
+    actor: ActorOption = "cli",
+) -> None:
+    """Audit images in a registry from their configuration and build history.
+
+    Reads user, exposed ports, health check, environment, labels and history over the OCI
+    distribution API; each audit is recorded as an image.audit event with the digest audited.
+
+    Example: sealtrail audit image registry.example.com/team/app:1.4 --fail-on high
+    """
+    settings = audit_config(config, ignore)
+    threshold = Severity.parse(fail_on) if fail_on else None
+    chosen = Platform.from_text(platform) if platform else None
+    fetched = [fetch_image(reference, chosen) for reference in references]
+    reports = [audit_image(f.config, f.reference.familiar(), f.digest, settings) for f in fetched]
+    if not no_record:
+        record_reports(directory, reports, actor, threshold, [_image_target(f) for f in fetched])
+    emit(reports, output_format, output)
+    if threshold is not None and any(r.fails(threshold) for r in reports):
+        raise typer.Exit(1)
+
+
+def _image_target(fetched: FetchedImage) -> dict[str, str]:
+    reference = fetched.reference
+    target = {
+        "type": "image",
+        "id": f"{reference.name}@{fetched.digest}",
+        "registry": reference.domain,
+        "repository": reference.repository,
+        "digest": fetched.digest,
+        "full_digest": f"{reference.repository}@{fetched.digest}",
+    }
+    if reference.tag:
+        target["tag"] = reference.tag
+    return target
 
 
 @audit_app.command("rules")
