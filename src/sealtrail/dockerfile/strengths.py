@@ -52,7 +52,7 @@ def _pinned(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
         yield Strength(
             "package-pins",
             "Package versions pinned",
-            "every package install names an exact version (or a lock file)",
+            "no package install is left unpinned (exact versions, lock files or local sources)",
             installs[0].line,
         )
 
