@@ -114,3 +114,21 @@ def test_history_steps_become_instructions(created_by: str, expected: str) -> No
 def test_config_without_user_runs_as_root() -> None:
     config = ImageConfig.from_json({"config": {}, "history": []})
     assert "DF014" in {f.rule_id for f in audit_image(config, "x", "sha256:0").findings}
+
+
+def test_image_reports_render_as_sarif_and_markdown() -> None:
+    from sealtrail.dockerfile.markdown import to_markdown
+    from sealtrail.dockerfile.sarif import to_sarif
+
+    body = {"config": {"User": "0", "ExposedPorts": {"22/tcp": {}}}, "history": []}
+    report = audit_image(
+        ImageConfig.from_json(body), "registry.example.com/a:1", "sha256:" + "1" * 64
+    )
+    [run] = to_sarif([report])["runs"]
+    for result in run["results"]:
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "registry.example.com/a:1"
+        assert "region" not in location
+    text = to_markdown(report)
+    assert text.startswith("# Image Audit Report: registry.example.com/a:1")
+    assert "- **Overall Risk**: HIGH" in text
