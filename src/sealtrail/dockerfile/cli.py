@@ -27,7 +27,7 @@ from sealtrail.dockerfile.model import AuditReport, Severity
 from sealtrail.dockerfile.record import audit_event
 from sealtrail.dockerfile.rules import RULES
 from sealtrail.dockerfile.sarif import to_sarif
-from sealtrail.errors import ValidationError
+from sealtrail.errors import NotFound, ValidationError
 from sealtrail.images.manifest import Platform
 
 __all__ = ["audit_app", "emit", "record_reports"]
@@ -204,8 +204,11 @@ def record_reports(
         audit_event(r, who, now, threshold, targets[n] if targets else None)
         for n, r in enumerate(reports)
     ]
-    with open_ledger(directory) as ledger:
-        ledger.append_many(events)
+    try:
+        with open_ledger(directory) as ledger:
+            ledger.append_many(events)
+    except NotFound as error:
+        raise NotFound(f"{error}, or audit with --no-record") from None
 
 
 def emit(reports: Sequence[AuditReport], output_format: Format, output: Path | None) -> None:

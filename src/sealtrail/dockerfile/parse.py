@@ -111,11 +111,6 @@ class Stage:
     instructions: tuple[Instruction, ...]
     variables: Mapping[str, str]  # ARG defaults and ENV values set in this stage (last wins)
 
-    @property
-    def base_stage(self) -> str | None:
-        """The image name, which may be an earlier stage's alias."""
-        return self.image.lower()
-
     def of(self, *keywords: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword in keywords]
 
@@ -145,17 +140,6 @@ class Dockerfile:
     @property
     def instructions(self) -> list[Instruction]:
         return [*self.preamble, *(i for s in self.stages for i in s.instructions)]
-
-    @property
-    def aliases(self) -> set[str]:
-        return {s.alias.lower() for s in self.stages if s.alias}
-
-    def stage_named(self, name: str) -> Stage | None:
-        """The stage called ``name`` (alias or index), or None when it is an external image."""
-        for stage in self.stages:
-            if (stage.alias and stage.alias.lower() == name.lower()) or str(stage.index) == name:
-                return stage
-        return None
 
     @classmethod
     def from_text(cls, text: str, path: str = "Dockerfile") -> Dockerfile:
