@@ -69,7 +69,7 @@ def audit(ctx: AuditContext, config: AuditConfig = AuditConfig()) -> AuditReport
     dropped: list[Finding] = []
     file_ignores = ctx.dockerfile.file_ignores | config.ignore
     for hit in hits:
-        finding = _finding(hit, config)
+        finding = _finding(hit, config, ctx.dockerfile.source(hit.instruction))
         ignored = hit.rule in file_ignores or hit.rule in hit.instruction.ignored
         (dropped if ignored else kept).append(finding)
     kept.sort(key=lambda f: (-f.severity.rank, f.line, f.rule_id))
@@ -118,7 +118,7 @@ def _unique(hits: Iterable[Hit]) -> list[Hit]:
     return found
 
 
-def _finding(hit: Hit, config: AuditConfig) -> Finding:
+def _finding(hit: Hit, config: AuditConfig, snippet: str) -> Finding:
     rule = RULES[hit.rule]
     instruction = hit.instruction
     return Finding(
@@ -127,7 +127,7 @@ def _finding(hit: Hit, config: AuditConfig) -> Finding:
         line=instruction.line,
         end_line=instruction.end_line,
         message=hit.message,
-        snippet=instruction.original.strip(),
+        snippet=snippet,
         stage=instruction.stage if instruction.stage >= 0 else None,
     )
 

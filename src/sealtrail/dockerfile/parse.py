@@ -132,6 +132,13 @@ class Dockerfile:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
+    def source(self, instruction: Instruction, max_lines: int = 12) -> str:
+        """The instruction's lines as written in the file (at most ``max_lines``)."""
+        lines = self.text.splitlines()[instruction.line - 1 : instruction.end_line]
+        if len(lines) > max_lines:
+            lines = [*lines[: max_lines - 1], "..."]
+        return "\n".join(lines).strip("\n")
+
     @property
     def final(self) -> Stage | None:
         """The stage ``docker build`` produces by default: the last one."""

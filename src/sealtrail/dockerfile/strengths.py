@@ -27,7 +27,7 @@ def _multi_stage(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
             "build and runtime are separate stages; the final image copies only "
             "artefacts from the build stage",
             copies[0].line,
-            copies[0].original,
+            ctx.dockerfile.source(copies[0]),
         )
 
 
@@ -40,7 +40,7 @@ def _digests(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
             "Base images pinned by digest",
             "every external base image is named by its SHA-256 digest",
             head.line,
-            head.original,
+            ctx.dockerfile.source(head),
         )
 
 
@@ -65,7 +65,7 @@ def _non_root(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
             "Non-root execution",
             f"the final image runs as {users[-1].text}",
             users[-1].line,
-            users[-1].original,
+            ctx.dockerfile.source(users[-1]),
         )
 
 
@@ -119,7 +119,7 @@ def _healthcheck(ctx: AuditContext, fired: set[str]) -> Iterator[Strength]:
             "Health check defined",
             "the runtime can detect a hung service",
             checks[-1].line,
-            checks[-1].original,
+            ctx.dockerfile.source(checks[-1]),
         )
 
 
