@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from sealtrail.dockerfile.image import ImageConfig, audit_image, fetch_image, history_dockerfile
+from sealtrail.errors import ValidationError
 from sealtrail.ledger.log import Ledger
 from sealtrail.store.base import Query
 from tests.fixtures_registry import ImageBuilder, Registry
@@ -132,3 +133,20 @@ def test_image_reports_render_as_sarif_and_markdown() -> None:
     text = to_markdown(report)
     assert text.startswith("# Image Audit Report: registry.example.com/a:1")
     assert "- **Overall Risk**: HIGH" in text
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"config": []}, "config"),
+        ({"config": {"ExposedPorts": ["22/tcp"]}}, "ExposedPorts"),
+        ({"config": {"Labels": ["a"]}}, "Labels"),
+        ({"config": {"Env": "A=1"}}, "Env"),
+        ({"config": {}, "history": {}}, "history"),
+    ],
+)
+def test_a_malformed_config_is_refused_naming_the_field(
+    body: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError, match=field):
+        ImageConfig.from_json(body)

@@ -61,9 +61,7 @@ class ImageConfig:
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> ImageConfig:
         """Read an image configuration; a ValidationError names a field of the wrong type."""
-        config = body.get("config") or {}
-        if not isinstance(config, Mapping):
-            raise ValidationError("image config: config is not an object")
+        config = _mapping(body.get("config"), "config")
         env = tuple(_env_pair(item) for item in _strings(config.get("Env"), "Env"))
         health = config.get("Healthcheck")
         test = (
@@ -71,14 +69,16 @@ class ImageConfig:
             if isinstance(health, Mapping)
             else None
         )
-        history = body.get("history") or []
+        history = body.get("history", [])
+        if history is None:
+            history = []
         if not isinstance(history, list):
             raise ValidationError("image config: history is not a list")
         return cls(
             user=str(config.get("User") or ""),
-            exposed_ports=tuple(sorted(config.get("ExposedPorts") or {})),
+            exposed_ports=tuple(sorted(_mapping(config.get("ExposedPorts"), "ExposedPorts"))),
             env=env,
-            labels={str(k): str(v) for k, v in (config.get("Labels") or {}).items()},
+            labels={str(k): str(v) for k, v in _mapping(config.get("Labels"), "Labels").items()},
             healthcheck=tuple(test) if test is not None else None,
             history=tuple(
                 str(h.get("created_by") or "") for h in history if isinstance(h, Mapping)
@@ -86,6 +86,14 @@ class ImageConfig:
             entrypoint=tuple(_strings(config.get("Entrypoint"), "Entrypoint")),
             cmd=tuple(_strings(config.get("Cmd"), "Cmd")),
         )
+
+
+def _mapping(value: Any, name: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"image config: {name} is not an object")
+    return value
 
 
 def _strings(value: Any, name: str) -> list[str]:
