@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealtrail.dockerfile import Dockerfile, audit_text
 from sealtrail.dockerfile.context import shell_script
@@ -135,3 +137,23 @@ def test_cvss_base_scores_match_the_specification(vector: str, score: float) -> 
 def test_cvss_rejects_malformed_vectors(vector: str) -> None:
     with pytest.raises(ValidationError):
         base_score(vector)
+
+
+FRAGMENTS = [
+    "FROM a:1", "FROM a AS b", "FROM b", "USER root", "USER", "EXPOSE 22 8000-8002/udp",
+    "HEALTHCHECK CMD", "HEALTHCHECK NONE", "RUN", "RUN <<EOF", "EOF", "RUN \"x", "RUN $(",
+    "RUN a | b && sudo c; sh -c 'd'", "RUN chmod", "RUN mkdir -m", "RUN apt-get install",
+    "RUN pip install -r", "RUN npm i @", "RUN go install", "RUN gem install -v", "ENV A",
+    "ENV A=1 B", "ARG", "ARG T=", "LABEL", "COPY --chmod= a b", "ADD", "WORKDIR", "SHELL []",
+    "ONBUILD RUN curl x | sh", "# sealtrail ignore=DF020", "# escape=`", "\\", "",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_arrangement_audits_or_is_refused_cleanly(lines: list[str]) -> None:
+    try:
+        report = audit_text("\n".join(lines))
+    except ValidationError:
+        return
+    assert all(f.line >= 1 and f.end_line >= f.line for f in report.findings)

@@ -154,9 +154,11 @@ class Dockerfile:
         if len(text.encode()) > MAX_BYTES:
             raise ValidationError(f"{path}: larger than {MAX_BYTES} bytes")
         try:
-            commands = buildkit.parse_string(text)
+            commands = [c for c in buildkit.parse_string(text) if c.cmd]
         except buildkit.GoParseError as error:
             raise ValidationError(f"{path}: {error}") from None
+        if not commands:
+            raise ValidationError(f"{path}: file with no instructions")
         lines = text.splitlines()
         comments = _comments(lines)
         ignores = _next_instruction_ignores(lines, comments)
