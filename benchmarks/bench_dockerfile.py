@@ -67,15 +67,34 @@ def _hadolint_codes(hadolint: str, files: list[Path]) -> dict[str, set[str]]:
     return found
 
 
-def rule_groups() -> list[tuple[frozenset[str], frozenset[str]]]:
-    """(our rule ids, hadolint codes) groups: rules that share a hadolint code are compared
-    together (DF050 and DF051 both map to DL3064), and a rule mapping to several codes fires
-    when any of them does (DF022: DL3033 yum, DL3037 zypper, DL3041 dnf)."""
+def _checkov_codes(checkov: str) -> tuple[dict[str, set[str]], float]:
+    """Failed check ids by file name from one ``checkov`` run over the corpus, and its seconds."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [checkov, "--framework", "dockerfile", "-d", str(CORPUS), "-o", "json", "--quiet",
+         "--skip-download"], capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    body = json.loads(done.stdout or "{}")
+    runs = body if isinstance(body, list) else [body]
+    found: dict[str, set[str]] = {}
+    for run in runs:
+        for check in run.get("results", {}).get("failed_checks", []):
+            found.setdefault(Path(check["file_path"]).name, set()).add(check["check_id"])
+    return found, seconds
+
+
+def rule_groups(peer: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(our rule ids, the peer's rule ids) groups for ``peer`` (``hadolint`` or ``checkov``):
+    rules that share a peer rule are compared together (DF042 and DF043 both map to checkov's
+    CKV_DOCKER_4), and a rule mapping to several fires when any of them does (DF022: hadolint's
+    DL3033 yum, DL3037 zypper, DL3041 dnf)."""
     groups: list[tuple[set[str], set[str]]] = []
     for rule in RULES.values():
-        if not rule.hadolint:
+        codes = set(getattr(rule, peer))
+        if not codes:
             continue
-        ids, codes = {rule.id}, set(rule.hadolint)
+        ids = {rule.id}
         for group in [g for g in groups if g[1] & codes]:
             groups.remove(group)
             ids |= group[0]
@@ -84,9 +103,10 @@ def rule_groups() -> list[tuple[frozenset[str], frozenset[str]]]:
     return sorted((frozenset(i), frozenset(c)) for i, c in groups)
 
 
-def agreement(hadolint: str, files: list[Path]) -> tuple[float, int, list[str]]:
+def agreement(
+    peer: str, theirs: dict[str, set[str]], files: list[Path]
+) -> tuple[float, int, list[str]]:
     """(share of agreeing (file, rule group) pairs, pairs, the rows where we differ)."""
-    theirs = _hadolint_codes(hadolint, files)
     rows: list[str] = []
     pairs = 0
     for path in files:
@@ -95,14 +115,12 @@ def agreement(hadolint: str, files: list[Path]) -> tuple[float, int, list[str]]:
         parse_error = (
             " (hadolint could not parse the file: DL1000)" if "DL1000" in peer_codes else ""
         )
-        for ids, codes in rule_groups():
+        for ids, codes in rule_groups(peer):
             pairs += 1
-            mine, peer = sorted(fired & ids), sorted(peer_codes & codes)
-            if bool(mine) != bool(peer):
+            mine, found = sorted(fired & ids), sorted(peer_codes & codes)
+            if bool(mine) != bool(found):
                 who = (
-                    f"only sealtrail {','.join(mine)}"
-                    if mine
-                    else f"only hadolint {','.join(peer)}"
+                    f"only sealtrail {','.join(mine)}" if mine else f"only {peer} {','.join(found)}"
                 )
                 rows.append(f"{path.name}: {who}{parse_error}")
     return 1 - len(rows) / pairs, pairs, rows
@@ -122,7 +140,7 @@ def main() -> None:
     cli = [sealtrail, "audit", "dockerfile", "--no-record", "-f", "json", *listed]
     ours = len(listed) / _best(cli, runs)
     library = len(listed) / _in_process(files, repeat)
-    share, pairs, rows = agreement(hadolint, files)
+    share, pairs, rows = agreement("hadolint", _hadolint_codes(hadolint, files), files)
     notes = [
         f"corpus: {len(files)} files x {repeat} = {len(listed)} per run, best of {runs}",
         f"library in-process: {library:,.0f} files/s",
@@ -132,11 +150,15 @@ def main() -> None:
     checkov = _tool("checkov", DATA_DIR / "checkov-venv" / "bin" / "checkov")
     figures = {"library_files_per_s": round(library, 1), "agreement": round(share, 4)}
     if checkov:
-        seconds = _best([checkov, "--framework", "dockerfile", "-d", str(CORPUS), "-o", "json",
-                         "--quiet", "--skip-download"], 1)  # fmt: skip
+        found, seconds = _checkov_codes(checkov)
+        agreed, checked, differ = agreement("checkov", found, files)
         figures["checkov_files_per_s"] = round(len(files) / seconds, 1)
-        notes.append(f"checkov --framework dockerfile: {len(files) / seconds:,.1f} files/s "
-                     f"({len(files)} files, one run)")  # fmt: skip
+        figures["checkov_agreement"] = round(agreed, 4)
+        notes.append(
+            f"checkov --framework dockerfile: {len(files) / seconds:,.1f} files/s "
+            f"({len(files)} files, one run); agreement {agreed:.1%} of {checked} pairs"
+        )
+        notes.extend(f"differs from checkov: {row}" for row in differ)
     report(
         Result(
             claim="Dockerfile audit throughput vs hadolint (one process per run)",

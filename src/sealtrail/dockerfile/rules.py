@@ -40,6 +40,10 @@ _S190_CONFIG = "SP 800-190 4.1.2"
 _S190_SECRETS = "SP 800-190 4.1.4"
 _S190_UNTRUSTED = "SP 800-190 4.1.5"
 
+# checkov's checks of disabled package signatures and of disabled TLS verification
+_CKV_SIGNATURES = tuple(f"CKV2_DOCKER_{n}" for n in (7, 8, 9, 10, 11))
+_CKV_TLS = tuple(f"CKV2_DOCKER_{n}" for n in (2, 3, 4, 5, 6, 12, 13, 14, 15, 16))
+
 _PIN = (
     "Unpinned packages install whatever the index serves on the day of the build: builds stop "
     "being reproducible and a compromised or broken release slips in unnoticed."
@@ -90,7 +94,8 @@ _ALL = (
          ("SP 800-53 SR-3", _S190_UNTRUSTED)),
     Rule("DF005", "Stage alias used twice", I,
          "Two stages with one name make COPY --from ambiguous: the later one silently wins.",
-         "Give every stage a unique name.", None, (), ("SP 800-53 CM-2",), ("DL3024",)),
+         "Give every stage a unique name.", None, (), ("SP 800-53 CM-2",), ("DL3024",),
+         checkov=("CKV_DOCKER_11",)),
     # --- users and privileges
     Rule("DF010", "Final image switches back to root", H,
          "A process running as root in the container is root on the host's kernel; any escape "
@@ -110,7 +115,8 @@ _ALL = (
          "sudo binary left in the image is a local privilege-escalation path.",
          "Switch with USER root for the step and back to the unprivileged user afterwards.",
          V + "AV:L/AC:L/PR:L/UI:N/S:U/C:L/I:L/A:L", ("4.1",), ("SP 800-53 AC-6",),
-         ("DL3004",)),
+         ("DL3004",),
+         checkov=("CKV2_DOCKER_1",)),
     Rule("DF012", "Passwordless sudo or sudo group granted", H,
          "An account that may run anything as root without a password turns every compromise "
          "of the application into root.",
@@ -122,7 +128,8 @@ _ALL = (
          "Lock accounts (usermod -L, or useradd without a password); inject credentials at "
          "run time from a secret store.",
          V + "AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", ("4.10",),
-         ("SP 800-53 IA-5", _S190_SECRETS)),
+         ("SP 800-53 IA-5", _S190_SECRETS),
+         checkov=("CKV2_DOCKER_17",)),
     # --- packages
     _pin("DF020", "apt-get", "apt-get install -y curl=7.88.1-10+deb12u6", ("DL3008",)),
     _pin("DF021", "apk", "apk add curl=8.5.0-r0", ("DL3018",)),
@@ -163,7 +170,8 @@ _ALL = (
          "Remove --allow-unauthenticated/--force-yes/--allow-untrusted/--nogpgcheck/"
          "--nosignature and import the repository's signing key instead.",
          V + "AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:N", ("4.11", "4.12"),
-         ("SP 800-53 SI-7", "SP 800-53 SR-4", _S190_IMAGE_VULNS)),
+         ("SP 800-53 SI-7", "SP 800-53 SR-4", _S190_IMAGE_VULNS),
+         checkov=_CKV_SIGNATURES),
     Rule("DF032", "SSH server installed in the image", M,
          "An SSH daemon in a container adds a remote login surface and keys to manage; use "
          "docker exec or kubectl exec instead.",
@@ -182,7 +190,8 @@ _ALL = (
          "Remove -k/--insecure, --no-check-certificate, --trusted-host, strict-ssl false, "
          "NODE_TLS_REJECT_UNAUTHORIZED=0 ...; add the CA certificate instead.",
          V + "AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:N", ("4.11",),
-         ("SP 800-53 SC-8", "SP 800-53 SC-23", _S190_CONFIG)),
+         ("SP 800-53 SC-8", "SP 800-53 SC-23", _S190_CONFIG),
+         checkov=_CKV_TLS),
     Rule("DF042", "ADD from a remote URL without a checksum", M,
          "ADD fetches the URL at build time and uses whatever it returns; nothing checks it.",
          "Use ADD --checksum=sha256:<digest> <url>, or RUN curl and verify with sha256sum.",
@@ -254,7 +263,8 @@ _ALL = (
          V + "AV:L/AC:H/PR:H/UI:R/S:U/C:N/I:L/A:N", (), ("SP 800-53 CM-6",)),
     Rule("DF064", "Relative WORKDIR", I,
          "A relative WORKDIR depends on every earlier WORKDIR and on the base image.",
-         "Use absolute paths in WORKDIR.", None, (), ("SP 800-53 CM-6",), ("DL3000",)),
+         "Use absolute paths in WORKDIR.", None, (), ("SP 800-53 CM-6",), ("DL3000",),
+         checkov=("CKV_DOCKER_10",)),
     # --- runtime configuration
     Rule("DF070", "No HEALTHCHECK in the final image", L,
          "Without a health check the runtime cannot tell a hung or compromised service from a "
@@ -307,7 +317,8 @@ _ALL = (
          ("DL4003", "DL4004", "DL3012")),
     Rule("DF079", "MAINTAINER is deprecated", I,
          "MAINTAINER is not kept in the OCI image configuration.",
-         "Use LABEL org.opencontainers.image.authors=...", None, (), (), ("DL4000",)),
+         "Use LABEL org.opencontainers.image.authors=...", None, (), (), ("DL4000",),
+         checkov=("CKV_DOCKER_6",)),
     Rule("DF080", "Whole build context copied without a .dockerignore", L,
          "COPY . copies everything next to the Dockerfile (.git, .env, keys) into a layer "
          "unless a .dockerignore excludes it.",
