@@ -150,3 +150,19 @@ def test_rules_lists_the_catalog(tmp_path: Path) -> None:
     rows = orjson.loads(run("audit", "rules", "--json", cwd=tmp_path).stdout)
     assert len(rows) >= 30
     assert {"id", "severity", "score", "cis", "nist"} <= set(rows[0])
+
+
+def test_a_directory_is_searched_for_dockerfiles(tmp_path: Path) -> None:
+    for name in ("Dockerfile", "api/Dockerfile.production", "web/web.Dockerfile"):
+        (tmp_path / "repo" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / name).write_text(RISKY)
+    (tmp_path / "repo" / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "repo" / "node_modules" / "x" / "Dockerfile").write_text(RISKY)
+    (tmp_path / "repo" / "README.md").write_text("not a Dockerfile")
+    result = run("audit", "dockerfile", "repo", "--no-record", "-f", "json", cwd=tmp_path)
+    subjects = [r["subject"] for r in orjson.loads(result.stdout)["reports"]]
+    assert subjects == [
+        "repo/Dockerfile",
+        "repo/api/Dockerfile.production",
+        "repo/web/web.Dockerfile",
+    ]

@@ -76,7 +76,10 @@ ActorOption = Annotated[str, typer.Option("--actor", help="Who audits (the event
 
 @audit_app.command("dockerfile")
 def audit_dockerfile(
-    paths: Annotated[list[Path], typer.Argument(help="Dockerfiles to audit; - reads stdin.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Dockerfiles or directories to search for them; - reads stdin."),
+    ],
     output_format: FormatOption = Format.text,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -94,7 +97,7 @@ def audit_dockerfile(
     """
     settings = audit_config(config, ignore)
     threshold = Severity.parse(fail_on) if fail_on else None
-    reports = [_audit_one(path, settings) for path in paths]
+    reports = [_audit_one(path, settings) for path in dockerfiles(paths)]
     if not no_record:
         record_reports(directory, reports, actor, threshold)
     emit(reports, output_format, output)
@@ -180,6 +183,37 @@ def audit_config(path: Path | None, ignore: Iterable[str] | None) -> AuditConfig
         part.strip().upper() for item in ignore or () for part in item.split(",") if part.strip()
     }
     return AuditConfig(base.ignore | extra, base.severity, base.trusted_registries)
+
+
+_SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
+
+
+def dockerfiles(paths: Iterable[Path]) -> list[Path]:
+    """The files named, and in each directory named every ``Dockerfile``, ``Dockerfile.*``,
+    ``*.Dockerfile`` and ``*.dockerfile`` below it (VCS and dependency folders skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        matches = sorted(
+            p for p in path.rglob("*")
+            if p.is_file() and _is_dockerfile(p.name)
+            and not _SKIPPED_DIRS & set(p.relative_to(path).parts)
+        )  # fmt: skip
+        if not matches:
+            raise ValidationError(f"{path}: no Dockerfile in this directory")
+        found.extend(matches)
+    return found
+
+
+def _is_dockerfile(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        lowered == "dockerfile"
+        or lowered.startswith("dockerfile.")
+        or lowered.endswith(".dockerfile")
+    )
 
 
 def _audit_one(path: Path, config: AuditConfig) -> AuditReport:
