@@ -157,3 +157,16 @@ def test_any_arrangement_audits_or_is_refused_cleanly(lines: list[str]) -> None:
     except ValidationError:
         return
     assert all(f.line >= 1 and f.end_line >= f.line for f in report.findings)
+
+
+def test_every_module_exports_a_sorted_existing_all() -> None:
+    import importlib
+    import pkgutil
+
+    import sealtrail.dockerfile as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"sealtrail.dockerfile.{info.name}")
+        names = list(module.__all__)
+        assert names == sorted(names, key=lambda n: (not n.isupper(), n)), info.name
+        assert all(hasattr(module, name) for name in names), info.name
