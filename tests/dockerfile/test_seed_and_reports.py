@@ -106,6 +106,8 @@ def test_markdown_report_has_the_seed_reports_sections() -> None:
         "## Risk Assessment",
         "- **Overall Risk**: MEDIUM",
         "- **CVSS**: 4.5 (Medium)",
+        "- **Supply Chain Risk**: LOW",  # the seed report's "pinned dependencies"
+        "- **Compliance Risk**: MEDIUM (DF029, DF071)",
     ):
         assert heading in text, heading
 

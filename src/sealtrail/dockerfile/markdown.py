@@ -167,11 +167,33 @@ def _recommendations(report: AuditReport) -> str:
     return "\n".join(lines)
 
 
+_RISK_AREAS = (
+    ("Supply Chain Risk", {"DF001", "DF002", "DF004", "DF020", "DF021", "DF022", "DF023", "DF024",
+                           "DF025", "DF026", "DF031", "DF040", "DF041", "DF042", "DF044", "DF045"}),
+    ("Secrets Risk", {"DF013", "DF050", "DF051", "DF052", "DF053", "DF080"}),
+    ("Privilege Risk", {"DF010", "DF011", "DF012", "DF014", "DF060", "DF061", "DF062", "DF076",
+                        "DF082"}),
+    ("Exposure Risk", {"DF032", "DF072", "DF073", "DF074"}),
+)  # fmt: skip
+
+
 def _risk(report: AuditReport) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in report.counts.items() if n)
-    return "\n".join([
-        "## Risk Assessment",
-        f"- **Overall Risk**: {report.risk.upper()}",
-        f"- **Findings**: {counts or 'none'}",
-        f"- **Suppressed by ignore comments or configuration**: {len(report.suppressed)}",
-    ])  # fmt: skip
+    lines = ["## Risk Assessment", f"- **Overall Risk**: {report.risk.upper()}"]
+    for name, rules in _RISK_AREAS:
+        found = [f for f in report.findings if f.rule_id in rules]
+        lines.append(f"- **{name}**: {_area_risk(found)}")
+    compliance = _area_risk([f for f in report.findings if f.rule.cis])
+    lines.append(f"- **Compliance Risk**: {compliance} (findings touching a CIS item)")
+    lines.append(f"- **Findings**: {counts or 'none'}")
+    lines.append(f"- **Suppressed by ignore comments or configuration**: {len(report.suppressed)}")
+    return "\n".join(lines)
+
+
+def _area_risk(found: list[Finding]) -> str:
+    """The worst severity among ``found`` and their rule ids; LOW when none or only info."""
+    worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
+    if worst is None or worst is Severity.INFO:
+        return "LOW"
+    ids = ", ".join(sorted({f.rule_id for f in found}))
+    return f"{worst.value.upper()} ({ids})"
