@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,7 +31,7 @@ from sealtrail.dockerfile.sarif import to_sarif
 from sealtrail.errors import NotFound, ValidationError
 from sealtrail.images.manifest import Platform
 
-__all__ = ["audit_app", "emit", "record_reports"]
+__all__ = ["Recording", "audit_app", "dockerfiles", "emit", "record_reports"]
 
 audit_app = typer.Typer(
     help="Security audits of Dockerfiles and images, sealed in the ledger.", no_args_is_help=True
@@ -98,11 +99,8 @@ def audit_dockerfile(
     settings = audit_config(config, ignore)
     threshold = Severity.parse(fail_on) if fail_on else None
     reports = [_audit_one(path, settings) for path in dockerfiles(paths)]
-    if not no_record:
-        record_reports(directory, reports, actor, threshold)
-    emit(reports, output_format, output)
-    if threshold is not None and any(r.fails(threshold) for r in reports):
-        raise typer.Exit(1)
+    recording = None if no_record else Recording(directory, actor)
+    _conclude(reports, recording, threshold, output_format, output)
 
 
 @audit_app.command("image")
@@ -132,8 +130,30 @@ def audit_image_command(
     chosen = Platform.from_text(platform) if platform else None
     fetched = [fetch_image(reference, chosen) for reference in references]
     reports = [audit_image(f.config, f.reference.familiar(), f.digest, settings) for f in fetched]
-    if not no_record:
-        record_reports(directory, reports, actor, threshold, [_image_target(f) for f in fetched])
+    targets = [_image_target(f) for f in fetched]
+    recording = None if no_record else Recording(directory, actor, targets)
+    _conclude(reports, recording, threshold, output_format, output)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Where and as whom audits are recorded; ``targets`` replace the default per report."""
+
+    directory: Path
+    actor: str
+    targets: list[dict[str, str]] | None = None
+
+
+def _conclude(
+    reports: Sequence[AuditReport],
+    recording: Recording | None,
+    threshold: Severity | None,
+    output_format: Format,
+    output: Path | None,
+) -> None:
+    """Record the audits (unless a dry run), write the reports, exit 1 at the threshold."""
+    if recording is not None:
+        record_reports(recording.directory, reports, recording.actor, threshold, recording.targets)
     emit(reports, output_format, output)
     if threshold is not None and any(r.fails(threshold) for r in reports):
         raise typer.Exit(1)
