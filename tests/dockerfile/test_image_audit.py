@@ -12,8 +12,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sealtrail.dockerfile.image import ImageConfig, audit_image, fetch_image, history_dockerfile
-from sealtrail.errors import ValidationError
+from sealtrail.dockerfile.image import ImageConfig, audit_image, history_dockerfile
+from sealtrail.dockerfile.sources import LAYOUT_REGISTRY, fetch_image
+from sealtrail.errors import NotFound, ValidationError
 from sealtrail.ledger.log import Ledger
 from sealtrail.store.base import Query
 from tests.fixtures_registry import ImageBuilder, Registry
@@ -86,6 +87,22 @@ def test_audit_image_command_records_the_digest_audited(
     assert event["target"]["tag"] == "1"
     assert event["outcome"] == "failure"
     assert event["details"]["risk"] == "high"
+
+
+def test_an_oci_layout_is_audited_without_a_registry(image_builder: ImageBuilder) -> None:
+    source = image_builder.build("v1", user="0", config=RISKY)
+    fetched = fetch_image(source)
+    assert fetched.target["registry"] == LAYOUT_REGISTRY
+    assert fetched.target["tag"] == "v1"
+    assert fetched.digest.startswith("sha256:")
+    report = audit_image(fetched.config, fetched.subject, fetched.digest)
+    assert {"DF010", "DF040", "DF050"} <= {f.rule_id for f in report.findings}
+
+
+def test_a_layout_without_the_tag_is_not_found(image_builder: ImageBuilder) -> None:
+    source = image_builder.build("v1")
+    with pytest.raises(NotFound, match="no image tagged 'v2'"):
+        fetch_image(source.rsplit(":", 1)[0] + ":v2")
 
 
 def test_a_missing_image_is_one_line_on_stderr(tmp_path: Path, registry: Registry) -> None:

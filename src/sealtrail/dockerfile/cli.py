@@ -22,12 +22,13 @@ from rich.table import Table
 
 from sealtrail.config import open_ledger
 from sealtrail.dockerfile.audit import AuditConfig, audit_path, audit_text
-from sealtrail.dockerfile.image import FetchedImage, audit_image, fetch_image
+from sealtrail.dockerfile.image import audit_image
 from sealtrail.dockerfile.markdown import to_markdown
 from sealtrail.dockerfile.model import AuditReport, Severity
 from sealtrail.dockerfile.record import audit_event
 from sealtrail.dockerfile.rules import RULES
 from sealtrail.dockerfile.sarif import to_sarif
+from sealtrail.dockerfile.sources import fetch_image
 from sealtrail.errors import NotFound, ValidationError
 from sealtrail.images.manifest import Platform
 
@@ -105,7 +106,10 @@ def audit_dockerfile(
 
 @audit_app.command("image")
 def audit_image_command(
-    references: Annotated[list[str], typer.Argument(help="Image references to audit.")],
+    references: Annotated[
+        list[str],
+        typer.Argument(help="Image references to audit, or oci:LAYOUT[:TAG] for a layout."),
+    ],
     platform: Annotated[
         str | None, typer.Option(help="os/arch[/variant] of a multi-platform image.")
     ] = None,
@@ -129,8 +133,8 @@ def audit_image_command(
     threshold = Severity.parse(fail_on) if fail_on else None
     chosen = Platform.from_text(platform) if platform else None
     fetched = [fetch_image(reference, chosen) for reference in references]
-    reports = [audit_image(f.config, f.reference.familiar(), f.digest, settings) for f in fetched]
-    targets = [_image_target(f) for f in fetched]
+    reports = [audit_image(f.config, f.subject, f.digest, settings) for f in fetched]
+    targets = [f.target for f in fetched]
     recording = None if no_record else Recording(directory, actor, targets)
     _conclude(reports, recording, threshold, output_format, output)
 
@@ -157,21 +161,6 @@ def _conclude(
     emit(reports, output_format, output)
     if threshold is not None and any(r.fails(threshold) for r in reports):
         raise typer.Exit(1)
-
-
-def _image_target(fetched: FetchedImage) -> dict[str, str]:
-    reference = fetched.reference
-    target = {
-        "type": "image",
-        "id": f"{reference.name}@{fetched.digest}",
-        "registry": reference.domain,
-        "repository": reference.repository,
-        "digest": fetched.digest,
-        "full_digest": f"{reference.repository}@{fetched.digest}",
-    }
-    if reference.tag:
-        target["tag"] = reference.tag
-    return target
 
 
 @audit_app.command("rules")

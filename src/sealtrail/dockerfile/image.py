@@ -19,8 +19,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from sealtrail.dockerfile import check_commands, check_packages
 from sealtrail.dockerfile.audit import AuditConfig
 from sealtrail.dockerfile.check_commands import secret_literal, tls_off_variable
@@ -30,11 +28,8 @@ from sealtrail.dockerfile.model import AuditReport, Finding, Strength
 from sealtrail.dockerfile.parse import Dockerfile, Instruction
 from sealtrail.dockerfile.rules import RULES
 from sealtrail.errors import ValidationError
-from sealtrail.images.manifest import Platform
-from sealtrail.images.reference import ImageReference
-from sealtrail.images.registry import RegistryClient
 
-__all__ = ["FetchedImage", "ImageConfig", "audit_image", "fetch_image", "history_dockerfile"]
+__all__ = ["ImageConfig", "audit_image", "history_dockerfile"]
 
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s*")
 _SHELL = re.compile(r"^(?:RUN\s+)?/bin/(?:ba)?sh -c\s+")
@@ -270,38 +265,3 @@ def _strengths(image: ImageConfig, fired: set[str]) -> Iterator[Strength]:
             "No secrets in the configuration",
             "no credential in the environment, build arguments or history",
         )
-
-
-@dataclass(frozen=True)
-class FetchedImage:
-    """An image configuration read from a registry: what was asked, what it resolved to."""
-
-    reference: ImageReference
-    digest: str  # what the reference resolves to (the index when there is one)
-    manifest_digest: str  # the platform's manifest
-    config: ImageConfig
-
-
-def fetch_image(
-    text: str, platform: Platform | None = None, client: RegistryClient | None = None
-) -> FetchedImage:
-    """Read the configuration of image ``text`` over the distribution API (``client``, or one
-    for the reference's registry), for ``platform`` (this machine's when not given)."""
-    reference = ImageReference.parse(text)
-    own = client is None
-    client = client or RegistryClient(reference.registry)
-    try:
-        resolved = client.resolve(reference.path, reference.reference, platform or Platform.host())
-        descriptor = resolved.manifest.config
-        content = b"".join(client.blob(reference.path, descriptor.digest, descriptor.size))
-    finally:
-        if own:
-            client.close()
-    try:
-        body = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        raise ValidationError(f"the config of {text} is not JSON") from None
-    if not isinstance(body, dict):
-        raise ValidationError(f"the config of {text} is not a JSON object")
-    digest = resolved.index_digest or resolved.digest
-    return FetchedImage(reference, digest, resolved.digest, ImageConfig.from_json(body))
