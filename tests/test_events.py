@@ -725,6 +725,9 @@ IMAGE_TARGET = {
     "repository": st.just("a/b"),
     "tag": st.just("t"),
     "ref": st.just("refs/heads/main"),  # what vcs.branch_* and vcs.tag_* require
+    "digest": st.just("sha256:" + "0" * 64),  # required by image.audit
+    "path": st.just("Dockerfile"),  # path and sha256: required by dockerfile.audit
+    "sha256": st.just("0" * 64),
 }
 TIMES = st.builds(
     lambda dt, minutes: dt.astimezone(timezone(timedelta(minutes=minutes))).isoformat(),

@@ -27,7 +27,8 @@ class ActionSpec:
     ``repository`` (the repository's full name), and those that change a ref (``vcs.branch_*``,
     ``vcs.tag_*``, git tags being apart from image tags) also ``ref``, the full ref name; a
     ``vcs.push`` has a ``ref`` when its source says which (an audit log's ``git.push`` does not);
-    the others require no target.
+    ``image.audit`` also requires the ``digest`` that was audited and ``dockerfile.audit`` the
+    file's ``path`` and ``sha256``; the others require no target.
     """
 
     name: str
@@ -45,7 +46,7 @@ _CATALOG = (
     ("image.push", "an image was pushed to a registry", _IMAGE),
     ("image.delete", "an image or manifest was deleted from a registry", _IMAGE),
     ("image.mount", "a blob was mounted from another repository", _IMAGE),
-    ("image.audit", "an image configuration was audited", _IMAGE),
+    ("image.audit", "an image configuration was audited", (*_IMAGE, "digest")),
     ("tag.create", "a tag was created", _TAG),
     ("tag.move", "a tag was moved to another manifest", _TAG),
     ("tag.delete", "a tag was deleted", _TAG),
@@ -77,7 +78,7 @@ _CATALOG = (
     ("auth.denied", "a caller was denied access", ()),
     ("http.request", "an HTTP request was served", ()),
     ("config.change", "a configuration setting was changed", ()),
-    ("dockerfile.audit", "a Dockerfile was audited", ()),
+    ("dockerfile.audit", "a Dockerfile was audited", ("path", "sha256")),
     ("alert.raised", "an alert rule fired", ()),
     ("audit.verify", "the trail was verified", ()),
     ("audit.export", "the trail was exported", ()),

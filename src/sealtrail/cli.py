@@ -17,6 +17,7 @@ from rich.table import Table
 from sealtrail import importers
 from sealtrail.access import AccessKeys, Role
 from sealtrail.config import from_environment, open_ledger
+from sealtrail.dockerfile.cli import audit_app
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
 from sealtrail.ledger.log import Ledger
@@ -43,6 +44,7 @@ app.add_typer(prove_app, name="prove")
 app.add_typer(db_app, name="db")
 app.add_typer(policies_app, name="policies")
 app.add_typer(tags_app, name="tags")
+app.add_typer(audit_app, name="audit")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
