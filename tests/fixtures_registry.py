@@ -275,13 +275,13 @@ def start_podman(directory: Path, insecure: Iterable[str] = ()) -> PodmanService
         "unqualified-search-registries = []\n"
         + "".join(f'[[registry]]\nlocation = "{host}"\ninsecure = true\n' for host in insecure)
     )
+    short = Path(tempfile.mkdtemp(prefix="podman-"))  # a socket and podman's runroot: short paths
     (directory / "storage.conf").write_text(
-        f'[storage]\ndriver = "vfs"\nrunroot = "{directory}/run"\ngraphroot = "{directory}/root"\n'
+        f'[storage]\ndriver = "vfs"\nrunroot = "{short}/run"\ngraphroot = "{directory}/root"\n'
     )
     (directory / "containers.conf").write_text(
         '[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n'
     )
-    socket_dir = Path(tempfile.mkdtemp(prefix="podman-"))  # a unix socket path is short
     env = {
         **os.environ,
         "CONTAINERS_REGISTRIES_CONF": str(directory / "registries.conf"),
@@ -296,14 +296,14 @@ def start_podman(directory: Path, insecure: Iterable[str] = ()) -> PodmanService
         (directory / name).mkdir(mode=0o700, exist_ok=True)
     command = [
         "podman", "--storage-driver", "vfs", "--root", str(directory / "root"),
-        "--runroot", str(directory / "run"), "system", "service", "--time=0",
-        f"unix://{socket_dir}/podman.sock",
+        "--runroot", f"{short}/run", "system", "service", "--time=0",
+        f"unix://{short}/podman.sock",
     ]  # fmt: skip
     with (directory / "podman.log").open("ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    service = PodmanService(directory, socket_dir / "podman.sock", process)
+    service = PodmanService(directory, short / "podman.sock", process)
     _await_socket(service)
     return service
 

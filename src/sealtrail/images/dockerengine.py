@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sealtrail.images.failures import (
@@ -55,16 +56,29 @@ class DockerEngine:
     name = "docker"
 
     def __init__(self, base_url: str | None = None, timeout: float = 600) -> None:
-        import docker  # only this engine needs the package
-
-        with _translated("the Docker engine"):
-            self._docker = docker.DockerClient(
-                base_url=base_url or DEFAULT_DOCKER_HOST, timeout=int(timeout)
-            )
+        self.base_url = base_url or DEFAULT_DOCKER_HOST
+        self.timeout = timeout
+        self._client: Any = None
         self._added: str | None = None
 
+    @property
+    def _docker(self) -> Any:
+        """The engine's client, connected on first use (so that failing to connect is part of
+        the recorded attempt)."""
+        if self._client is None:
+            import docker  # only this engine needs the package (nor is it imported before)
+
+            _check_socket(self.base_url)
+
+            with _translated("the Docker engine"):
+                self._client = docker.DockerClient(
+                    base_url=self.base_url, timeout=int(self.timeout)
+                )
+        return self._client
+
     def close(self) -> None:
-        self._docker.close()
+        if self._client is not None:
+            self._client.close()
 
     def cached(self, reference: ImageReference) -> str | None:
         """The digest of the image the engine holds as ``reference``, if it holds it."""
@@ -80,13 +94,18 @@ class DockerEngine:
         return _repo_digest(image.attrs, reference)
 
     def fetch(self, reference: ImageReference, platform: Platform | None) -> Fetched:
+        from docker.utils.json_stream import json_stream
+
         present = self.cached(reference) is not None
         with _translated(reference.registry):
-            image = self._docker.images.pull(
+            progress = self._docker.api.pull(
                 _engine_name(reference),
                 tag=reference.reference,
                 platform=platform.to_text() if platform else None,
-            )
+            )  # read whole, so that the connection is released whatever it says
+            for item in json_stream([progress]):
+                _raise_reported(item)
+            image = self._docker.images.get(_engine_name(reference, with_reference=True))
         digest = _repo_digest(image.attrs, reference)
         if digest is None:
             raise RegistryError(f"the engine pulled {reference} but names no registry digest")
@@ -101,6 +120,16 @@ class DockerEngine:
             with contextlib.suppress(Exception):
                 self._docker.images.remove(self._added)
             self._added = None
+
+
+def _check_socket(base_url: str) -> None:
+    """Fail before the docker package tries a unix socket that is not there (it would leak
+    the socket it opened)."""
+    for prefix in ("unix://", "http+unix://"):
+        if base_url.startswith(prefix):
+            path = base_url.removeprefix(prefix)
+            if not Path(path).is_socket():
+                raise EngineUnavailable(f"cannot reach the Docker engine: no socket at {path}")
 
 
 def _engine_name(reference: ImageReference, *, with_reference: bool = False) -> str:
@@ -135,6 +164,17 @@ def _translated(where: str) -> Iterator[None]:
         raise RegistryTimeout(f"timed out waiting for {where}: {error}") from error
     except (requests.exceptions.ConnectionError, docker.errors.DockerException) as error:
         raise EngineUnavailable(f"cannot reach the Docker engine: {error}") from error
+
+
+def _raise_reported(item: Any) -> None:
+    """Raise the error an engine reports in its pull progress (as Docker's API does)."""
+    if not isinstance(item, dict) or not item.get("error"):
+        return
+    import docker.errors
+
+    detail = item.get("errorDetail")
+    message = str(detail.get("message") if isinstance(detail, dict) else None or item["error"])
+    raise docker.errors.APIError(message)
 
 
 def _classified(message: str) -> RegistryError:

@@ -100,15 +100,15 @@ class Puller:
         image = ImageReference.parse(reference) if isinstance(reference, str) else reference
         started, clock_start = self.clock.now(), time.perf_counter()
         attempt = _Attempt(self, image, engine, platform, started, clock_start)
-        hit = self._cache_hit(image, engine)
-        if hit is not None:
-            return attempt.succeeded(Fetched(hit, hit, 0), cache="hit")
         try:
-            fetched = engine.fetch(image, platform)
+            hit = self._cache_hit(image, engine)
+            fetched = Fetched(hit, hit, 0) if hit else engine.fetch(image, platform)
         except Exception as error:
             engine.discard()
             attempt.failed(error)
             raise
+        if hit is not None:
+            return attempt.succeeded(fetched, cache="hit")
         result = attempt.succeeded(fetched, cache="miss")
         if self.throttle is not None:
             self.throttle.note(image, fetched.digest)
