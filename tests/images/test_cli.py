@@ -12,10 +12,13 @@ from tests.conftest import SEALTRAIL
 from tests.fixtures_registry import ImageBuilder, Registry
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SEALTRAIL_")}
     return subprocess.run(
         [SEALTRAIL, *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
