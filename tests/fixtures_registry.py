@@ -183,18 +183,20 @@ class ImageBuilder:
         user: str = "1000",
         files: Mapping[str, bytes] | None = None,
         config: Mapping[str, str] | None = None,
+        layers: Iterable[Mapping[str, bytes]] = (),
     ) -> str:
-        """Make image ``tag`` in the layout with ``files`` (path → content) in one layer and
-        ``config`` as extra ``umoci config`` options (``{"--config.exposedports": "22/tcp"}``);
-        answers the ``oci:LAYOUT:TAG`` source for skopeo."""
+        """Make image ``tag`` in the layout with ``files`` (path → content) in one layer, each
+        of ``layers`` in one more, and ``config`` as extra ``umoci config`` options
+        (``{"--config.exposedports": "22/tcp"}``); answers the ``oci:LAYOUT:TAG`` source for
+        skopeo."""
         if not (self.layout / "index.json").exists():
             _run("umoci", "init", "--layout", str(self.layout))
         image = f"{self.layout}:{tag}"
         _run("umoci", "new", "--image", image)
         options = [item for pair in (config or {}).items() for item in pair]
         _run("umoci", "config", "--image", image, "--config.user", user, *options)
-        if files:
-            self._add_layer(image, files)
+        for layer in [files, *layers] if files else layers:
+            self._add_layer(image, layer)
         return f"oci:{image}"
 
     def _add_layer(self, image: str, files: Mapping[str, bytes]) -> None:

@@ -13,6 +13,7 @@ local copy without asking the registry, and recorded as a cache hit.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.metadata
 import logging
 import socket
@@ -72,11 +73,15 @@ class PullResult:
 
 def default_source(service: str = "sealtrail") -> dict[str, str]:
     """The producing service, this host, and sealtrail's version."""
+    return {"service": service, "host": socket.gethostname(), "version": _version()}
+
+
+@functools.cache
+def _version() -> str:
     try:
-        version = importlib.metadata.version("sealtrail")
+        return importlib.metadata.version("sealtrail")
     except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    return {"service": service, "host": socket.gethostname(), "version": version}
+        return "unknown"
 
 
 @dataclass
