@@ -52,6 +52,7 @@ OPERATIONS = [
     ("GET", "/v1/repositories/{repository}/tags"),
     ("GET", "/v1/repositories/{repository}/tags/{tag}"),
     ("PUT", "/v1/repositories/{repository}/tags/{tag}/immutability"),
+    ("POST", "/v1/hooks/registry"),
 ]
 # Operations without a parameter or body that could be made invalid (any tile path is a string):
 # negative generation has nothing to work with.

@@ -38,7 +38,20 @@ class Delivery(BaseModel):
     denied: list[str]
 
 
-@router.post("/registry", response_model=Delivery)
+_ENVELOPE = {
+    "type": "object",
+    "required": ["events"],
+    "properties": {"events": {"type": "array", "items": {"type": "object"}}},
+}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {media_type: {"schema": _ENVELOPE} for media_type in ENVELOPE_TYPES},
+    }
+}
+
+
+@router.post("/registry", response_model=Delivery, openapi_extra=_BODY)
 async def registry_notification(request: Request) -> dict[str, Any]:
     """Record a registry's notification envelope (distribution events v1 or v2)."""
     state = server(request)
