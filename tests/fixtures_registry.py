@@ -30,6 +30,9 @@ import httpx
 import pytest
 
 from tests.conftest import free_port, missing_component
+from tests.fixtures_tokens import ISSUER as TOKEN_ISSUER
+from tests.fixtures_tokens import SERVICE as TOKEN_SERVICE
+from tests.fixtures_tokens import TokenService
 
 __all__ = [
     "ImageBuilder",
@@ -62,6 +65,7 @@ class Registry:
     notify_url: str | None = None
     notify_token: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    token: TokenService | None = None  # Bearer auth from this token service instead of htpasswd
 
     @property
     def host(self) -> str:
@@ -115,7 +119,16 @@ class Registry:
             },
             "http": {"addr": self.host},
         }
-        if self.users:
+        if self.token is not None:
+            config["auth"] = {
+                "token": {
+                    "realm": self.token.realm,
+                    "service": TOKEN_SERVICE,
+                    "issuer": TOKEN_ISSUER,
+                    "rootcertbundle": str(self.token.certificate_path),
+                }
+            }
+        elif self.users:
             config["auth"] = {
                 "htpasswd": {"realm": "sealtrail-test", "path": str(self._htpasswd())}
             }
@@ -153,11 +166,15 @@ def start_registry(
     users: Mapping[str, str] | None = None,
     notify_url: str | None = None,
     notify_token: str | None = None,
+    token: TokenService | None = None,
 ) -> Registry:
-    """A started registry keeping its storage and log under ``directory``."""
+    """A started registry keeping its storage and log under ``directory``; with ``token``, its
+    users are the token service's and it asks for Bearer tokens from it."""
     require_tools("docker-registry")
     directory.mkdir(parents=True, exist_ok=True)
-    registry = Registry(directory, free_port(), dict(users or {}), notify_url, notify_token)
+    users = token.users if token is not None else dict(users or {})
+    registry = Registry(directory, free_port(), users, notify_url, notify_token)
+    registry.token = token
     registry.start()
     return registry
 
