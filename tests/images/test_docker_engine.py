@@ -17,6 +17,7 @@ from sealtrail.images.failures import EngineUnavailable, ImageNotFound, Registry
 from sealtrail.ledger.log import Ledger
 from sealtrail.store.base import Query
 from tests.fixtures_registry import ImageBuilder, Registry
+from tests.images.test_cli import run
 
 
 @pytest.fixture
@@ -101,3 +102,18 @@ def test_an_engine_that_is_not_there_is_a_recorded_failure(tmp_path: Path, ledge
     [event] = pulls(ledger)
     assert event["details"]["error"]["kind"] == "engine_unavailable"
     assert event["target"]["registry"] == "registry-1.docker.io"
+
+
+def test_the_cli_pulls_through_the_engine_docker_host_names(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder, podman_socket: str
+) -> None:
+    digest = image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+    data = tmp_path / "data"
+    run("init", "--dir", str(data))
+    image = f"{registry.host}/team/app:v1"
+    result = run(
+        "pull", image, "--engine", "docker", "--dir", str(data), env={"DOCKER_HOST": podman_socket}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{image} {digest}"
+    assert " | status=SUCCESS" in result.stderr

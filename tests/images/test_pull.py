@@ -260,3 +260,21 @@ def _assert_layout_holds(output: Path, manifest_digest: str) -> None:
         content = (output / "blobs/sha256" / blob["digest"][7:]).read_bytes()
         assert "sha256:" + hashlib.sha256(content).hexdigest() == blob["digest"]
     assert (output / "oci-layout").read_bytes() == b'{"imageLayoutVersion":"1.0.0"}'
+
+
+def test_a_digest_reference_is_pulled_and_named_by_its_digest(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder, ledger: Ledger
+) -> None:
+    digest = image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+    output = tmp_path / "out"
+    pull(f"{registry.host}/team/app@{digest}", ledger_or_client=ledger, output=output)
+    [event] = pulls(ledger)
+    assert "tag" not in event["target"]
+    assert event["target"]["full_digest"] == f"team/app@{digest}"
+    index = orjson.loads((output / "index.json").read_bytes())
+    assert index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == digest
+    missing = "sha256:" + "0" * 64
+    with pytest.raises(ImageNotFound):
+        pull(f"{registry.host}/team/app@{missing}", ledger_or_client=ledger, output=output)
+    assert pulls(ledger)[-1]["outcome"] == "not_found"
+    _assert_layout_holds(output, digest)  # the earlier layout is untouched
