@@ -76,3 +76,7 @@ def test_the_throttle_interval_comes_from_the_images_section(
     again = run("pull", image, "--output", output, "--dir", str(data), env=env)
     assert again.returncode == 1
     assert "error=RegistryUnreachable" in again.stderr
+
+
+def test_pull_documents_itself_with_an_example(tmp_path: Path) -> None:
+    assert "Example: sealtrail pull " in run("pull", "--help").stdout

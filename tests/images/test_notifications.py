@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from sealtrail.images.notifications import RegistryNotification, read_envelope
-from tests.conftest import RunningServer, start_server
+from tests.conftest import RunningServer, engine_env, start_server
 from tests.fixtures_registry import ImageBuilder, start_registry
 
 TOKEN = "registry-hook-token-0123456789"
@@ -91,9 +91,11 @@ def test_unreadable_events_are_named_beside_the_good_ones() -> None:
     assert "unknown action" in items[2]
 
 
-@pytest.fixture
-def hooked(tmp_path: Path) -> Iterator[RunningServer]:
-    running = start_server(tmp_path / "data", env={"SEALTRAIL_HOOKS__REGISTRY__TOKEN": TOKEN})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hooked(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+    """A server with the registry hook on, once per storage engine."""
+    env = {**engine_env(request), "SEALTRAIL_HOOKS__REGISTRY__TOKEN": TOKEN}
+    running = start_server(tmp_path / "data", env=env)
     yield running
     running.stop()
 

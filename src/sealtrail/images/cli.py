@@ -58,8 +58,9 @@ def pull(
 ) -> None:
     """Pull an image and record the attempt (success, failure or not found) in the trail.
 
-    The seed's CONTAINER IMAGE DOWNLOAD line goes to standard error. Example:
-    sealtrail pull ghcr.io/org/app:v1 --output images/app
+    The CONTAINER IMAGE DOWNLOAD line goes to standard error, the digest to standard output.
+
+    Example: sealtrail pull ghcr.io/org/app:v1 --output images/app
     """
     settings = from_environment(dir=directory)
     images = ImagesConfig.from_section(settings.section("images"))
