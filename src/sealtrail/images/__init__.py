@@ -19,7 +19,7 @@ from typing import Any
 from sealtrail.clock import Clock
 from sealtrail.errors import ValidationError
 from sealtrail.images.manifest import Platform
-from sealtrail.images.pull import EventSink, Puller, PullResult, default_source
+from sealtrail.images.puller import EventSink, Puller, PullResult, default_source
 from sealtrail.images.reference import ImageReference
 from sealtrail.images.registry import DEFAULT_DOCKER_CONFIG, RegistryClient
 from sealtrail.images.throttle import Throttle

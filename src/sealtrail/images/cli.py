@@ -16,7 +16,7 @@ from rich.console import Console
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.images import pull as pull_image
 from sealtrail.images.config import ImagesConfig
-from sealtrail.images.pull import LOGGER, EventSink
+from sealtrail.images.puller import LOGGER, EventSink
 from sealtrail.images.registry import DEFAULT_DOCKER_CONFIG
 from sealtrail.images.throttle import Throttle
 
