@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,10 +15,15 @@ import pytest
 
 from sealtrail.clock import FixedClock
 from sealtrail.images import Throttle, pull
-from sealtrail.images.failures import EngineUnavailable, ImageNotFound, RegistryUnreachable
+from sealtrail.images.failures import (
+    EngineUnavailable,
+    ImageNotFound,
+    RegistryDenied,
+    RegistryUnreachable,
+)
 from sealtrail.ledger.log import Ledger
 from sealtrail.store.base import Query
-from tests.fixtures_registry import ImageBuilder, Registry
+from tests.fixtures_registry import ImageBuilder, Registry, start_podman, start_registry
 from tests.images.test_cli import run
 
 
@@ -117,3 +124,29 @@ def test_the_cli_pulls_through_the_engine_docker_host_names(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{image} {digest}"
     assert " | status=SUCCESS" in result.stderr
+
+
+def test_the_engine_is_given_the_docker_config_credentials_of_a_private_registry(
+    tmp_path: Path, image_builder: ImageBuilder, ledger: Ledger
+) -> None:
+    registry = start_registry(tmp_path / "private", users={"alice": "s3cret"})
+    podman = start_podman(tmp_path / "podman", insecure=[registry.host])
+    try:
+        digest = image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+        image = f"{registry.host}/team/app:v1"
+        with pytest.raises(RegistryDenied):
+            pull(image, engine="docker", docker_host=podman.url, ledger_or_client=ledger,
+                 docker_config=None)  # fmt: skip
+        config = tmp_path / "docker-config.json"
+        auth = base64.b64encode(b"alice:s3cret").decode()
+        config.write_text(json.dumps({"auths": {registry.host: {"auth": auth}}}))
+        result = pull(
+            image, engine="docker", docker_host=podman.url, ledger_or_client=ledger,
+            docker_config=config,
+        )  # fmt: skip
+        assert result.digest == digest
+        kinds = [e["details"].get("error", {}).get("kind") for e in pulls(ledger)]
+        assert kinds == ["auth_denied", None]
+    finally:
+        podman.stop()
+        registry.stop()

@@ -63,7 +63,7 @@ def pull(
     if engine == "docker":
         from sealtrail.images.dockerengine import DockerEngine
 
-        docker = DockerEngine(docker_host)
+        docker = DockerEngine(docker_host, docker_config=docker_config)
         try:
             return puller.pull(image, docker, chosen)
         finally:

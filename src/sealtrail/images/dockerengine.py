@@ -26,6 +26,7 @@ from sealtrail.images.failures import (
 )
 from sealtrail.images.oci import Fetched
 from sealtrail.images.reference import DOCKER_HUB, ImageReference
+from sealtrail.images.registry import DEFAULT_DOCKER_CONFIG, docker_credentials
 
 if TYPE_CHECKING:
     from sealtrail.images.manifest import Platform
@@ -55,9 +56,15 @@ class DockerEngine:
 
     name = "docker"
 
-    def __init__(self, base_url: str | None = None, timeout: float = 600) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        timeout: float = 600,
+        docker_config: Path | None = DEFAULT_DOCKER_CONFIG,
+    ) -> None:
         self.base_url = base_url or DEFAULT_DOCKER_HOST
         self.timeout = timeout
+        self.docker_config = docker_config
         self._client: Any = None
         self._added: str | None = None
 
@@ -102,6 +109,7 @@ class DockerEngine:
                 _engine_name(reference),
                 tag=reference.reference,
                 platform=platform.to_text() if platform else None,
+                auth_config=self._auth(reference),
             )  # read whole, so that the connection is released whatever it says
             for item in json_stream([progress]):
                 _raise_reported(item)
@@ -114,6 +122,16 @@ class DockerEngine:
 
     def commit(self) -> None:
         self._added = None
+
+    def _auth(self, reference: ImageReference) -> dict[str, str] | None:
+        """The credentials to send (the engine keeps none of its own, as ``docker pull``
+        sends those of ``config.json``)."""
+        if self.docker_config is None:
+            return None
+        found = docker_credentials(reference.registry, self.docker_config)
+        if found is None:
+            return None
+        return {"username": found.username, "password": found.password}
 
     def discard(self) -> None:
         if self._added is not None:
