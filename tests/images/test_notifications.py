@@ -194,5 +194,12 @@ def test_a_real_registrys_pushes_and_pulls_are_recorded_and_fill_the_tag_index(
         with hooked.client(hooked.admin_key) as admin:
             tags = admin.get("/v1/repositories/team/app/tags").json()
         assert [(tag["tag"], tag["digest"]) for tag in tags["tags"]] == [("v1", digest)]
+        deleted = httpx.delete(f"{registry.url}/v2/team/app/manifests/{digest}")
+        assert deleted.status_code == 202
+        manifest, tag = await_events(hooked, "image.delete", 2)  # 2.x sends both
+        assert (manifest["target"]["digest"], manifest["target"]["type"]) == (digest, "image")
+        assert (tag["target"]["tag"], "digest" in tag["target"]) == ("v1", False)
+        with hooked.client(hooked.admin_key) as admin:
+            assert admin.get("/v1/repositories/team/app/tags").json()["tags"] == []
     finally:
         registry.stop()

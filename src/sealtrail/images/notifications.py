@@ -10,8 +10,11 @@ the request's address and user agent, and the actor the registry authenticated.
 ``record_notifications`` stores them: each under its event id with ``Ledger.append_once``, so a
 redelivered event is recorded once; a manifest push with a tag also goes to the tag index
 (``TagIndex.record_push``, where the immutability policies are applied) before it is recorded,
-an order that stays right when a delivery is repeated after a crash. Blob events are dropped
-unless kept by configuration.
+an order that stays right when a delivery is repeated after a crash (a repeated push of the same
+digest changes nothing). A tag deletion goes to the tag index (``record_delete``) after its event
+is first recorded, so a redelivery never records a refused deletion twice; a crash between the
+two leaves the tag in the index for ``tags sync`` to find. Blob events are dropped unless kept by
+configuration.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from sealtrail.errors import Denied, ValidationError
+from sealtrail.errors import Denied, NotFound, ValidationError
 from sealtrail.events import format_time
 from sealtrail.images.reference import ImageReference
 from sealtrail.ledger.log import Ledger
@@ -209,8 +212,17 @@ def _record(ledger: Ledger, item: RegistryNotification, summary: NotificationSum
     key = f"registry-notification:{reference.registry}:{item.id}"
     if ledger.append_once(key, [event]) is None:
         summary.duplicates += 1
-    else:
-        summary.recorded += 1
+        return
+    summary.recorded += 1
+    if item.action == "delete" and reference.tag and not reference.digest:
+        try:  # a tag deletion: after the event, so a redelivery cannot record a refusal twice
+            TagIndex(ledger).record_delete(
+                reference.registry, reference.path, reference.tag, event["actor"]
+            )
+        except Denied:
+            summary.denied.append(f"{reference.path}:{reference.tag}")
+        except NotFound:
+            pass  # a tag the index never saw
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:
@@ -237,12 +249,16 @@ def _digest(target: Mapping[str, Any]) -> str | None:
 
 
 def _kind(target: Mapping[str, Any]) -> str:
+    """``manifest`` or ``blob``, by the URL, else the media type; a target with neither (a
+    deletion, as 2.x registries send it) is taken for a manifest, so it is never dropped."""
     url = _optional(target, "url") or ""
     if "/blobs/" in url:
         return "blob"
     if "/manifests/" in url:
         return "manifest"
     media = (_optional(target, "mediaType") or "").lower()
+    if not media:
+        return "manifest"
     return "manifest" if "manifest" in media or "index" in media else "blob"
 
 
