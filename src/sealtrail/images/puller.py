@@ -112,6 +112,9 @@ class Puller:
             engine.discard()
             attempt.failed(error)
             raise
+        except BaseException:  # interrupted: nothing staged is left behind, nothing to record
+            engine.discard()
+            raise
         if hit is not None:
             return attempt.succeeded(fetched, cache="hit")
         result = attempt.succeeded(fetched, cache="miss")
@@ -143,7 +146,7 @@ class _Attempt:
             record = _with(record, downloaded=fetched.downloaded or None)
         try:
             receipt = self._store(record)
-        except Exception:
+        except BaseException:
             self.engine.discard()
             raise
         self.engine.commit()
