@@ -20,6 +20,7 @@ from sealtrail.config import from_environment, open_ledger
 from sealtrail.dockerfile.cli import audit_app
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
+from sealtrail.images import cli as images_cli
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
@@ -451,6 +452,7 @@ def _counter(label: str) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: progress.update(task, completed=done)
 
 
+app.command()(images_cli.pull)
 app.command()(sinks_cli.export)
 app.command("verify-export")(sinks_cli.verify_export_command)
 app.add_typer(sinks_cli.forward_app, name="forward")

@@ -70,6 +70,7 @@ ROUTES = [
     Route("POST", "/v1/keys", (201, 403, 403, 403, 401), "key"),
     Route("DELETE", "/v1/keys/{key_id}", (200, 403, 403, 403, 401)),
     *(Route("POST", f"/v1/hooks/{path}", _SIGNED_ONLY) for path in _HOOKS),
+    Route("POST", "/v1/hooks/registry", (404, 404, 404, 404, 404)),  # its own token; none here
     Route("GET", "/healthz", (200, 200, 200, 200, 200)),
     Route("GET", "/readyz", (200, 200, 200, 200, 200)),
     *IMMUTABILITY_ROUTES,

@@ -56,6 +56,7 @@ OPERATIONS = [
     ("POST", "/v1/hooks/gitlab"),
     ("POST", "/v1/hooks/gitea"),
     ("POST", "/v1/hooks/audit-stream/{platform}"),
+    ("POST", "/v1/hooks/registry"),
 ]
 # Operations without a parameter or body that could be made invalid (any tile path is a string):
 # negative generation has nothing to work with.

@@ -160,3 +160,17 @@ def test_the_parser_raises_nothing_but_its_own_error(text: str) -> None:
     except ReferenceError:
         return
     assert ImageReference.parse(reference.to_text()) == reference
+
+
+def test_a_registrys_own_names_are_taken_without_domain_detection() -> None:
+    reference = ImageReference.of("registry:5000", "team/app", "v1")
+    assert (reference.registry, reference.repository, reference.tag) == (
+        "registry:5000",
+        "team/app",
+        "v1",
+    )
+    assert ImageReference.of("registry-1.docker.io", "library/alpine").repository == "alpine"
+    with pytest.raises(ReferenceError, match="invalid registry host"):
+        ImageReference.of("bad host", "team/app")
+    with pytest.raises(ReferenceError, match="lowercase"):
+        ImageReference.of("registry", "Team/app")

@@ -24,6 +24,7 @@ from sealtrail.ledger.log import Ledger
 from sealtrail.policies import TagIndex
 from sealtrail.policies.sync import TagSource, sync_registry
 from tests.fixtures_registry import ImageBuilder, Registry, start_registry
+from tests.fixtures_tokens import TokenService
 
 
 def client(registry: Registry, **options: object) -> RegistryClient:
@@ -199,3 +200,29 @@ def test_the_tag_index_syncs_from_the_registry_through_this_client(
         report = sync_registry(TagIndex(ledger), tags, registry.host, {"id": "t", "type": "user"})
         assert (report.repositories, report.tags, report.created) == (1, 2, 2)
         assert TagIndex(ledger).tag("team/app", "v1", registry.host).digest == digest
+
+
+def test_a_bearer_challenge_is_answered_with_a_token_from_its_realm(
+    tmp_path: Path, image_builder: ImageBuilder
+) -> None:
+    tokens = TokenService(tmp_path / "tokens", {"alice": "s3cret"})
+    registry = start_registry(tmp_path / "private", token=tokens)
+    try:
+        digest = image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+        assert httpx.get(f"{registry.url}/v2/").headers["WWW-Authenticate"].startswith("Bearer")
+        alice = Credentials("alice", "s3cret")
+        with client(registry, credentials=alice) as api:
+            before = tokens.issued
+            assert api.head_manifest("team/app", "v1")[0] == digest
+            assert api.manifest("team/app", "v1")[2] == digest
+            assert sorted(api.tags("team/app")) == ["v1"]
+            assert tokens.issued == before + 1  # one token per repository, then reused
+            assert list(api.catalog()) == ["team/app"]  # its own scope: registry:catalog:*
+        with client(registry) as anonymous, pytest.raises(RegistryDenied):
+            anonymous.manifest("team/app", "v1")
+        wrong = client(registry, credentials=Credentials("alice", "no"))
+        with wrong, pytest.raises(RegistryDenied):
+            wrong.tags("team/app")
+    finally:
+        registry.stop()
+        tokens.stop()

@@ -16,6 +16,7 @@ from sealtrail.errors import Denied, NotFound, SealtrailError, VerificationError
 
 __all__ = [
     "DigestMismatch",
+    "EngineUnavailable",
     "ImageNotFound",
     "PlatformNotFound",
     "RegistryDenied",
@@ -41,6 +42,12 @@ class RegistryTimeout(RegistryUnreachable):
     """The registry did not answer in time."""
 
     kind = "timeout"
+
+
+class EngineUnavailable(RegistryUnreachable):
+    """The Docker Engine API (``DOCKER_HOST``) cannot be reached."""
+
+    kind = "engine_unavailable"
 
 
 class RegistryDenied(RegistryError, Denied):

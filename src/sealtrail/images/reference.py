@@ -85,6 +85,23 @@ class ImageReference:
             tag = default_tag
         return cls(domain, path, tag, digest)
 
+    @classmethod
+    def of(
+        cls, host: str, path: str, tag: str | None = None, digest: str | None = None
+    ) -> ImageReference:
+        """The reference to ``path`` on registry ``host`` (as a registry names them in its
+        notifications: no domain detection, every part checked)."""
+        if not _DOMAIN.fullmatch(host):
+            raise ReferenceError(f"invalid registry host {host[:80]!r}")
+        _check_path(path, path)
+        if tag is not None and not _TAG.fullmatch(tag):
+            raise ReferenceError(f"invalid tag {tag[:80]!r}")
+        if digest is not None:
+            _check_digest(digest)
+        if len(host) + 1 + len(path) > NAME_MAX:
+            raise ReferenceError(f"the image name is longer than {NAME_MAX} characters")
+        return cls(DOCKER_HUB if host in _HUB_ALIASES else host, path, tag, digest)
+
     @property
     def registry(self) -> str:
         """The endpoint to speak the distribution API to (``registry-1.docker.io`` for Hub)."""
