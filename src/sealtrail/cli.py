@@ -19,6 +19,7 @@ from sealtrail.access import AccessKeys, Role
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
+from sealtrail.gateway.cli import gateway_command
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
@@ -454,6 +455,7 @@ def _counter(label: str) -> Iterator[Callable[[int], None] | None]:
 app.command()(sinks_cli.export)
 app.command("verify-export")(sinks_cli.verify_export_command)
 app.add_typer(sinks_cli.forward_app, name="forward")
+app.command("gateway")(gateway_command)
 
 
 def main() -> None:

@@ -1,0 +1,90 @@
+"""The gateway's settings: the ``[gateway]`` section of ``sealtrail.toml`` (env
+``SEALTRAIL_GATEWAY__<KEY>``), with command-line options on top.
+
+    [gateway]
+    upstream = "http://127.0.0.1:5000"   # the registry behind the gateway
+    listen = "127.0.0.1:5080"             # where the gateway answers
+    registry = "registry.example:5000"    # the registry's name in events (default: upstream host)
+    blob_events = false                   # also record every blob download (blob.pull)
+    fail_open = false                     # serve even when the event cannot be stored
+    record_timeout = 10.0                 # seconds to wait for the store before giving up
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from sealtrail.errors import ValidationError
+
+__all__ = ["GatewayConfig"]
+
+MAX_MANIFEST = 4 * 1024 * 1024  # the distribution spec's recommended manifest limit
+
+
+def _flag(value: object, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "false", "0", "no"):
+        return value.lower() in ("true", "1", "yes")
+    raise ValidationError(f"gateway.{key}: must be true or false")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """Everything the gateway needs, checked."""
+
+    upstream: str
+    listen: str = "127.0.0.1:5080"
+    registry: str = ""
+    blob_events: bool = False
+    fail_open: bool = False
+    record_timeout: float = 10.0
+    max_manifest_bytes: int = MAX_MANIFEST
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.upstream)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError(
+                f"gateway.upstream: must be an http(s) URL such as http://127.0.0.1:5000, "
+                f"got {self.upstream!r}"
+            )
+        if not self.registry:
+            object.__setattr__(self, "registry", parts.netloc)
+        object.__setattr__(self, "upstream", f"{parts.scheme}://{parts.netloc}")
+        self.address()
+        if self.record_timeout <= 0:
+            raise ValidationError("gateway.record_timeout: must be a positive number of seconds")
+
+    def address(self) -> tuple[str, int]:
+        """The host and port of ``listen``."""
+        host, _, port = self.listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValidationError(f"gateway.listen: must be HOST:PORT, got {self.listen!r}")
+        return host.strip("[]"), int(port)
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any], **options: Any) -> GatewayConfig:
+        """The ``[gateway]`` section read from settings, with ``options`` (not None) on top."""
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise ValidationError(f"gateway: unknown setting(s): {', '.join(unknown)}")
+        values = {**section, **{k: v for k, v in options.items() if v is not None}}
+        if "upstream" not in values:
+            raise ValidationError("gateway: no upstream (give --upstream or gateway.upstream)")
+        for key in ("blob_events", "fail_open"):
+            if key in values:
+                values[key] = _flag(values[key], key)
+        for key, kind in (("record_timeout", float), ("max_manifest_bytes", int)):
+            if key in values:
+                try:
+                    values[key] = kind(values[key])
+                except (TypeError, ValueError):
+                    raise ValidationError(f"gateway.{key}: must be a number") from None
+        return cls(**values)
+
+    def with_listen(self, listen: str) -> GatewayConfig:
+        return replace(self, listen=listen)
