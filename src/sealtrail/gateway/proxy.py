@@ -14,7 +14,9 @@ their digest and size. What is recorded and refused:
 
 Fail-closed (the default): when an event cannot be stored within ``record_timeout`` the client
 gets 503 and nothing is served; a change (push, delete, upload, mount) is not forwarded unless
-the store takes writes. With ``fail_open`` the request is served and the failure logged.
+the store takes writes. With ``fail_open`` the request is served and the failure logged. An
+append that timed out is not withdrawn: if the store comes back before it gives up (SQLite waits
+for a locked database), the event still lands, recording a request the client was refused.
 """
 
 from __future__ import annotations
