@@ -34,7 +34,7 @@ REFERENCE = "bench/big:v1"
 
 def _image(builder: ImageBuilder, megabytes: int) -> str:
     """An image with ``megabytes`` of random bytes in files of at most 20 MB."""
-    files = {}
+    files: dict[str, bytes] = {}
     left = megabytes
     while left > 0:
         size = min(20, left)
