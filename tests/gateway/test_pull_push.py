@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import httpx
 
+from tests.conftest import missing_component
 from tests.fixtures_gateway import RunningGateway
 from tests.fixtures_registry import ImageBuilder, Registry, inspect_digest
 
@@ -97,3 +100,28 @@ def test_skopeo_pushes_through_the_gateway_and_the_tag_enters_the_index(
         state = TagIndex(ledger).tag("team/app", "v1", registry.host)
     assert state.digest == digest
     assert not state.immutable
+
+
+def test_podman_pulls_through_the_gateway(
+    gateway: RunningGateway, registry: Registry, image_builder: ImageBuilder, tmp_path: Path
+) -> None:
+    if shutil.which("podman") is None:
+        missing_component("podman not installed (Debian package podman)")
+    digest = image_builder.push(
+        image_builder.build("v1", files={"etc/motd": b"hi\n"}), registry, "team/app:v1"
+    )
+    runroot = Path(tempfile.mkdtemp(prefix="st-podman-"))  # podman wants it short
+    storage = ["--root", str(tmp_path / "root"), "--runroot", str(runroot)]
+    try:
+        pulled = subprocess.run(
+            ["podman", *storage, "--storage-driver", "vfs", "pull", "--tls-verify=false",
+             f"{gateway.host}/team/app:v1"],
+            capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(runroot, ignore_errors=True)
+    assert pulled.returncode == 0, pulled.stderr
+    pulls = [pull for pull in gateway.events("image.pull") if pull["outcome"] == "success"]
+    assert pulls
+    assert {pull["target"]["digest"] for pull in pulls} == {digest}
+    assert all(pull["actor"]["type"] == "anonymous" for pull in pulls)

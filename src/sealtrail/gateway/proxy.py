@@ -46,7 +46,7 @@ from sealtrail.gateway.records import Call, image_event, outcome_of
 from sealtrail.gateway.routes import Endpoint, Route
 from sealtrail.gateway.trail import Trail
 
-__all__ = ["Gateway", "oci_error"]
+__all__ = ["Gateway", "NotRecorded", "UpstreamDown", "oci_error"]
 
 log = logging.getLogger("sealtrail.gateway")
 T = TypeVar("T")
