@@ -91,6 +91,7 @@ class Gateway:
                 StarletteRoute("/readyz", self.readyz, methods=["GET"]),
                 StarletteRoute("/v2/{path:path}", self.handle, methods=METHODS),
                 StarletteRoute("/v2", self.handle, methods=METHODS),
+                StarletteRoute("/{path:path}", self.token, methods=["GET", "POST"]),
             ],
             lifespan=self.lifespan,
         )
@@ -119,6 +120,14 @@ class Gateway:
         ready = await self._blocking(self.trail.writable)
         body = {"status": "ready" if ready else "unavailable"}
         return Response(orjson.dumps(body), 200 if ready else 503, media_type="application/json")
+
+    async def token(self, request: Request) -> Response:
+        """Any other path goes to the upstream unrecorded: a token service on the upstream's
+        origin, whose realm the challenges now name on the gateway (see ``auth``)."""
+        try:
+            return self._relay(request, await self._send(request, request.stream()))
+        except UpstreamDown as error:
+            return oci_error(502, "UNAVAILABLE", f"upstream registry unreachable: {error}")
 
     # dispatch
 
@@ -348,6 +357,8 @@ class Gateway:
                 continue
             if lower == "location" and value.startswith(self.config.upstream):
                 value = gateway + value[len(self.config.upstream) :]
+            elif lower == "link":
+                value = value.replace(self.config.upstream, gateway)
             elif lower == "www-authenticate":
                 value = rewrite_challenge(value, self.config.upstream, gateway)
             headers.append((lower.encode("latin-1"), value.encode("latin-1")))
