@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import missing_component
-from tests.fixtures_gateway import RunningGateway
+from tests.fixtures_gateway import RunningGateway, start_gateway
 from tests.fixtures_registry import ImageBuilder, Registry, inspect_digest
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -125,3 +125,27 @@ def test_podman_pulls_through_the_gateway(
     assert pulls
     assert {pull["target"]["digest"] for pull in pulls} == {digest}
     assert all(pull["actor"]["type"] == "anonymous" for pull in pulls)
+
+
+def test_blob_downloads_are_recorded_when_asked(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    image_builder.push(image_builder.build("v1", files={"a": b"a" * 5000}), registry, "team/app:v1")
+    gateway = start_gateway(
+        tmp_path / "data", registry, env={"SEALTRAIL_GATEWAY__BLOB_EVENTS": "true"}
+    )
+    try:
+        copied = skopeo(
+            "copy", "--src-tls-verify=false", f"docker://{gateway.host}/team/app:v1",
+            f"oci:{tmp_path / 'out'}:v1",
+        )  # fmt: skip
+        assert copied.returncode == 0, copied.stderr
+    finally:
+        gateway.stop()
+    manifest = json.loads(
+        httpx.get(f"{registry.url}/v2/team/app/manifests/v1", headers={"Accept": MANIFEST}).text
+    )
+    blobs = {manifest["config"]["digest"]: manifest["config"]["size"]}
+    blobs |= {layer["digest"]: layer["size"] for layer in manifest["layers"]}
+    recorded = {e["target"]["digest"]: e["details"]["bytes"] for e in gateway.events("blob.pull")}
+    assert recorded == blobs
