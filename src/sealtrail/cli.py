@@ -19,7 +19,7 @@ from sealtrail.access import AccessKeys, Role
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
-from sealtrail.gateway.cli import gateway_command
+from sealtrail.gateway.cli import gateway_command, mounted_gateway
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
@@ -397,6 +397,8 @@ def serve(
         created = access.create(Role.ADMIN, name="bootstrap admin")
         err.print(f"admin key (shown only now): {created.secret}", markup=False)
     app_ = create_app(settings, ledger)
+    if settings.section("gateway").get("upstream"):
+        app_ = mounted_gateway(settings, ledger, app_)  # type: ignore[assignment]
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 

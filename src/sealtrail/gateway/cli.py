@@ -7,13 +7,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from starlette.types import ASGIApp
 
-from sealtrail.config import from_environment, open_ledger
+from sealtrail.config import Settings, from_environment, open_ledger
 from sealtrail.gateway.config import GatewayConfig
 from sealtrail.gateway.proxy import Gateway
 from sealtrail.gateway.trail import Trail
+from sealtrail.ledger.log import Ledger
 
-__all__ = ["gateway_command"]
+__all__ = ["gateway_command", "mounted_gateway"]
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -48,3 +50,9 @@ def gateway_command(
         app = Gateway(config, Trail(ledger)).app()
         err.print(f"gateway for {config.upstream} on http://{host}:{port}", markup=False)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def mounted_gateway(settings: Settings, ledger: Ledger, api: ASGIApp) -> ASGIApp:
+    """``api`` with the gateway of the ``[gateway]`` settings answering under ``/v2/``."""
+    config = GatewayConfig.from_section(settings.section("gateway"))
+    return Gateway(config, Trail(ledger)).mounted(api)

@@ -38,6 +38,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sealtrail.errors import Denied, StoreUnavailable
 from sealtrail.gateway.auth import actor_of, rewrite_challenge
@@ -103,15 +104,29 @@ class Gateway:
 
     @asynccontextmanager
     async def connected(self) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        timeout = httpx.Timeout(30.0, read=300.0)
-        async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        """The upstream connections open while inside; closed afterwards."""
+        async with _upstream_client() as client:
             self._client = client
             try:
                 yield
             finally:
                 self._client = None
                 self._threads.shutdown(wait=False)
+
+    def mounted(self, app: ASGIApp) -> ASGIApp:
+        """An ASGI app answering ``/v2/…`` with the gateway and everything else with ``app``
+        (``sealtrail serve`` with a ``[gateway]`` upstream). The API's body limit and request
+        log stay out of the way of blobs; upstream connections open on first use."""
+        gateway = self.app()
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            path = scope.get("path", "") if scope["type"] == "http" else ""
+            if path == "/v2" or path.startswith("/v2/"):
+                await gateway(scope, receive, send)
+            else:
+                await app(scope, receive, send)
+
+        return dispatch
 
     async def healthz(self, request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
@@ -320,7 +335,8 @@ class Gateway:
     # the upstream
 
     async def _send(self, request: Request, body: Any) -> httpx.Response:
-        assert self._client is not None, "the gateway is not started (use connected())"
+        if self._client is None:  # mounted: no lifespan of its own
+            self._client = _upstream_client()
         url = self.config.upstream + request.url.path
         if request.url.query:
             url += "?" + request.url.query
@@ -375,6 +391,11 @@ class Gateway:
         )
         response.raw_headers = self._headers(request, upstream)
         return response
+
+
+def _upstream_client() -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30.0, read=300.0))
 
 
 def _length(response: httpx.Response) -> int | None:
