@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -149,3 +150,23 @@ def test_blob_downloads_are_recorded_when_asked(
     blobs |= {layer["digest"]: layer["size"] for layer in manifest["layers"]}
     recorded = {e["target"]["digest"]: e["details"]["bytes"] for e in gateway.events("blob.pull")}
     assert recorded == blobs
+
+
+def test_concurrent_pulls_are_each_recorded_once_and_the_log_verifies(
+    gateway: RunningGateway, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    digest = image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+
+    def pull(i: int) -> int:
+        headers = {"Accept": MANIFEST, "X-Request-Id": f"pull-{i}"}
+        url = f"{gateway.url}/v2/team/app/manifests/v1"
+        return httpx.get(url, headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(pull, range(64)))
+    assert statuses == [200] * 64
+    pulls = gateway.events("image.pull")
+    assert sorted(p["request_id"] for p in pulls) == sorted(f"pull-{i}" for i in range(64))
+    assert {p["target"]["digest"] for p in pulls} == {digest}
+    with gateway.ledger() as ledger:
+        ledger.verify()
