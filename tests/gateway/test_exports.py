@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-MODULES = ["auth", "config", "proxy", "records", "routes", "trail", "cli"]
+MODULES = ["auth", "cli", "config", "metrics", "proxy", "records", "routes", "trail"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -179,3 +179,23 @@ def test_upstream_down_is_502_and_a_failure_is_recorded(
     assert "error" in pull["details"]
     registry.start()
     assert httpx.get(f"{gateway.url}/v2/").status_code == 200
+
+
+def test_metrics_count_requests_bytes_and_latency_by_operation(
+    gateway: RunningGateway, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+    manifest = httpx.get(
+        f"{gateway.url}/v2/team/app/manifests/v1", headers={"Accept": MANIFEST}
+    ).content
+    httpx.get(f"{gateway.url}/v2/team/app/manifests/nope")
+    text = httpx.get(f"{gateway.url}/metrics").text
+    lines = set(text.splitlines())
+    assert 'sealtrail_gateway_requests_total{operation="manifest_get",status="200"} 1' in lines
+    assert 'sealtrail_gateway_requests_total{operation="manifest_get",status="404"} 1' in lines
+    assert any(
+        line.startswith('sealtrail_gateway_response_bytes_total{operation="manifest_get"}')
+        and int(line.split()[-1]) >= len(manifest)
+        for line in lines
+    )
+    assert 'sealtrail_gateway_request_duration_seconds_count{operation="manifest_get"} 2' in lines

@@ -35,6 +35,7 @@ import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
@@ -43,6 +44,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sealtrail.errors import Denied, StoreUnavailable
 from sealtrail.gateway.auth import actor_of, rewrite_challenge
 from sealtrail.gateway.config import GatewayConfig
+from sealtrail.gateway.metrics import Metered, Metrics
 from sealtrail.gateway.records import Call, image_event, outcome_of
 from sealtrail.gateway.routes import Endpoint, Route
 from sealtrail.gateway.trail import Trail
@@ -84,17 +86,20 @@ class Gateway:
         self.trail = trail
         self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="gateway-trail")
         self._client: httpx.AsyncClient | None = None
+        self.metrics = Metrics()
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 StarletteRoute("/healthz", self.healthz, methods=["GET"]),
                 StarletteRoute("/readyz", self.readyz, methods=["GET"]),
+                StarletteRoute("/metrics", self.exposition, methods=["GET"]),
                 StarletteRoute("/v2/{path:path}", self.handle, methods=METHODS),
                 StarletteRoute("/v2", self.handle, methods=METHODS),
                 StarletteRoute("/{path:path}", self.token, methods=["GET", "POST"]),
             ],
             lifespan=self.lifespan,
+            middleware=[Middleware(Metered, metrics=self.metrics)],
         )
 
     @asynccontextmanager
@@ -130,6 +135,10 @@ class Gateway:
 
     async def healthz(self, request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
+
+    async def exposition(self, request: Request) -> Response:
+        """``/metrics``: request counts, bytes and latency by operation (Prometheus text)."""
+        return Response(self.metrics.text(), media_type="text/plain; version=0.0.4")
 
     async def readyz(self, request: Request) -> Response:
         ready = await self._blocking(self.trail.writable)
