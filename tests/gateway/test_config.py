@@ -38,3 +38,26 @@ def test_fail_closed_is_the_default() -> None:
 def test_a_bad_setting_is_named(section: dict[str, str], named: str) -> None:
     with pytest.raises(ValidationError, match=named):
         GatewayConfig.from_section(section)
+
+
+def test_a_request_goes_to_its_host_then_its_longest_prefix_then_the_default() -> None:
+    config = GatewayConfig.from_section(
+        {
+            "upstream": "http://a:5000",
+            "upstreams": {
+                "teamb/": "http://b:5000",
+                "teamb/special/": "http://c:5000",
+                "mirror.example": "http://d:5000",
+            },
+        }
+    )
+    assert config.upstream_for("gw:5080", "team/app").url == "http://a:5000"
+    assert config.upstream_for("gw:5080", "teamb/app").url == "http://b:5000"
+    assert config.upstream_for("gw:5080", "teamb/special/app").registry == "c:5000"
+    assert config.upstream_for("mirror.example:5080", "teamb/app").url == "http://d:5000"
+    assert config.upstream_for("mirror.example", "x").url == "http://d:5000"
+
+
+def test_a_bad_upstream_in_the_table_is_named() -> None:
+    with pytest.raises(ValidationError, match=r"gateway\.upstreams\.teamb/"):
+        GatewayConfig.from_section({"upstream": "http://a", "upstreams": {"teamb/": "b:5000"}})

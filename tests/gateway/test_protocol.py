@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.fixtures_gateway import RunningGateway, start_gateway
-from tests.fixtures_registry import ImageBuilder, Registry, inspect_digest
+from tests.fixtures_registry import ImageBuilder, Registry, inspect_digest, start_registry
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 EMPTY_CONFIG = b"{}"
@@ -199,3 +199,37 @@ def test_metrics_count_requests_bytes_and_latency_by_operation(
         for line in lines
     )
     assert 'sealtrail_gateway_request_duration_seconds_count{operation="manifest_get"} 2' in lines
+
+
+def test_several_upstreams_by_repository_prefix_and_by_host(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    other = start_registry(tmp_path / "other")
+    directory = tmp_path / "data"
+    directory.mkdir()
+    (directory / "sealtrail.toml").write_text(
+        f'[gateway.upstreams]\n"teamb/" = "{other.url}"\n"b.example" = "{other.url}"\n'
+    )
+    gateway = start_gateway(directory, registry)
+    try:
+        source = image_builder.build("v1")
+        for reference in ("team/app:v1", "teamb/app:v1"):
+            pushed = skopeo(
+                "copy", "--dest-tls-verify=false", source, f"docker://{gateway.host}/{reference}"
+            )
+            assert pushed.returncode == 0, pushed.stderr
+        accept = {"Accept": MANIFEST}
+        assert httpx.get(f"{registry.url}/v2/teamb/app/tags/list").status_code == 404
+        assert httpx.get(f"{other.url}/v2/team/app/tags/list").status_code == 404
+        by_host = httpx.get(
+            f"{gateway.url}/v2/teamb/app/manifests/v1", headers={**accept, "Host": "b.example"}
+        )
+        assert by_host.status_code == 200
+    finally:
+        gateway.stop()
+        other.stop()
+    registries = {e["target"]["repository"]: e["target"]["registry"] for e in gateway.events(
+        "image.push")}  # fmt: skip
+    assert registries == {"team/app": registry.host, "teamb/app": other.host}
+    [pull] = gateway.events("image.pull")
+    assert pull["target"]["registry"] == other.host

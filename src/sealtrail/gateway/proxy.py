@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sealtrail.errors import Denied, StoreUnavailable
 from sealtrail.gateway.auth import actor_of, rewrite_challenge
-from sealtrail.gateway.config import GatewayConfig
+from sealtrail.gateway.config import GatewayConfig, Upstream
 from sealtrail.gateway.metrics import Metered, Metrics
 from sealtrail.gateway.records import Call, image_event, outcome_of
 from sealtrail.gateway.routes import Endpoint, Route
@@ -148,6 +148,7 @@ class Gateway:
     async def token(self, request: Request) -> Response:
         """Any other path goes to the upstream unrecorded: a token service on the upstream's
         origin, whose realm the challenges now name on the gateway (see ``auth``)."""
+        request.state.upstream = self.config.upstream_for(request.headers.get("host", ""), "")
         try:
             return self._relay(request, await self._send(request, request.stream()))
         except UpstreamDown as error:
@@ -157,7 +158,9 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         route = Route.from_path(request.url.path)
-        call = self._call(request, route)
+        upstream = self.config.upstream_for(request.headers.get("host", ""), route.repository)
+        request.state.upstream = upstream
+        call = self._call(request, route, upstream)
         try:
             return await self._dispatch(request, route, call)
         except UpstreamDown as error:
@@ -186,14 +189,14 @@ class Gateway:
             await self._ensure_writable()
         return self._relay(request, await self._send(request, request.stream()))
 
-    def _call(self, request: Request, route: Route) -> Call:
+    def _call(self, request: Request, route: Route, upstream: Upstream) -> Call:
         client = request.client.host if request.client else None
         actor = actor_of(
             request.headers.get("authorization"), client, request.headers.get("user-agent")
         )
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         return Call(
-            self.config.registry,
+            upstream.registry,
             route.repository,
             route.reference,
             actor,
@@ -346,7 +349,8 @@ class Gateway:
     async def _send(self, request: Request, body: Any) -> httpx.Response:
         if self._client is None:  # mounted: no lifespan of its own
             self._client = _upstream_client()
-        url = self.config.upstream + request.url.path
+        origin = request.state.upstream.url
+        url = origin + request.url.path
         if request.url.query:
             url += "?" + request.url.query
         headers = [
@@ -357,7 +361,7 @@ class Gateway:
         try:
             return await self._client.send(outgoing, stream=True)
         except httpx.TransportError as error:
-            raise UpstreamDown(f"{self.config.upstream}: {type(error).__name__} {error}") from None
+            raise UpstreamDown(f"{origin}: {type(error).__name__} {error}") from None
 
     async def _read(self, upstream: httpx.Response, limit: int) -> bytes:
         """The whole (small) body of a manifest response."""
@@ -369,23 +373,24 @@ class Gateway:
                     raise UpstreamDown(f"a manifest response over {limit} bytes")
             return content
         except httpx.TransportError as error:
-            raise UpstreamDown(f"{self.config.upstream}: {error}") from None
+            raise UpstreamDown(f"{upstream.request.url.netloc.decode()}: {error}") from None
         finally:
             await upstream.aclose()
 
     def _headers(self, request: Request, upstream: httpx.Response) -> list[tuple[bytes, bytes]]:
         gateway = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+        origin = request.state.upstream.url
         headers = []
         for name, value in upstream.headers.multi_items():
             lower = name.lower()
             if lower in _HOP:
                 continue
-            if lower == "location" and value.startswith(self.config.upstream):
-                value = gateway + value[len(self.config.upstream) :]
+            if lower == "location" and value.startswith(origin):
+                value = gateway + value[len(origin) :]
             elif lower == "link":
-                value = value.replace(self.config.upstream, gateway)
+                value = value.replace(origin, gateway)
             elif lower == "www-authenticate":
-                value = rewrite_challenge(value, self.config.upstream, gateway)
+                value = rewrite_challenge(value, origin, gateway)
             headers.append((lower.encode("latin-1"), value.encode("latin-1")))
         return headers
 
