@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sealtrail.access import AccessKeys, Role
 from tests.fixtures_gateway import RunningGateway, start_gateway
 from tests.fixtures_registry import ImageBuilder, Registry, inspect_digest, start_registry
 
@@ -233,3 +234,41 @@ def test_several_upstreams_by_repository_prefix_and_by_host(
     assert registries == {"team/app": registry.host, "teamb/app": other.host}
     [pull] = gateway.events("image.pull")
     assert pull["target"]["registry"] == other.host
+
+
+def test_a_sealtrail_api_key_names_the_actor_and_is_not_forwarded(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+    gateway = start_gateway(
+        tmp_path / "data", registry, env={"SEALTRAIL_GATEWAY__REQUIRE_KEY": "true"}
+    )
+    try:
+        _pull_with_keys(gateway)
+    finally:
+        gateway.stop()
+
+
+def _pull_with_keys(gateway: RunningGateway) -> None:
+    anonymous = httpx.get(f"{gateway.url}/v2/")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Basic")
+    with gateway.ledger() as ledger:
+        created = AccessKeys(ledger.store, ledger.clock, ledger.append).create(
+            Role.USER, actor_id="carol"
+        )
+    target = f"docker://{gateway.host}/team/app:v1"
+    inspected = skopeo("inspect", "--tls-verify=false", "--creds", f"x:{created.secret}", target)
+    assert inspected.returncode == 0, inspected.stderr
+    bad = httpx.get(
+        f"{gateway.url}/v2/team/app/manifests/v1",
+        headers={"Authorization": "Bearer sealtrail_aaaaaaaa_" + "b" * 43},
+    )
+    assert bad.status_code == 401
+    assert bad.json()["errors"][0]["code"] == "UNAUTHORIZED"
+    pulls = gateway.events("image.pull")
+    assert {pull["actor"]["id"] for pull in pulls} == {"carol"}
+    [failed] = gateway.events("auth.login_failed")
+    assert failed["actor"]["ip"] == "127.0.0.1"
+    assert not gateway.events("auth.key_used")
+    assert created.secret not in gateway.log.read_text()

@@ -5,6 +5,11 @@ upstream authenticated — the user of a ``Basic`` header, the subject (``sub``)
 (a JWT, as Docker's token specification issues), or ``anonymous``. An opaque bearer token is
 named by a short hash of it, never by the token.
 
+A sealtrail API key (``sealtrail_…``) given as the basic password (``docker login -u me -p
+sealtrail_…``) or as the bearer token is the gateway's own credential instead: the gateway checks
+it, the actor is the key's, and the header is not forwarded (the upstream then sees an anonymous
+client: for upstreams that trust the gateway's network).
+
 A bearer challenge (``WWW-Authenticate: Bearer realm="…"``) is rewritten only when its realm is on
 the upstream's own origin, which clients of the gateway may not reach: the realm then points at the
 gateway, which forwards the token request. A realm elsewhere (a separate token service) is left
@@ -21,7 +26,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["actor_of", "rewrite_challenge"]
+from sealtrail.access import KEY_PREFIX
+
+__all__ = ["actor_of", "api_key_of", "rewrite_challenge"]
 
 _REALM = re.compile(r'realm="(?P<realm>[^"]*)"', re.IGNORECASE)
 
@@ -46,6 +53,20 @@ def _token_subject(token: str) -> str:
         if isinstance(payload, dict) and isinstance(payload.get("sub"), str) and payload["sub"]:
             return str(payload["sub"])
     return "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def api_key_of(authorization: str | None) -> str | None:
+    """The sealtrail API key an ``Authorization`` header carries, if it carries one."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    secret = credentials.strip()
+    if scheme.lower() == "basic":
+        try:
+            secret = base64.b64decode(secret, validate=True).decode("utf-8").partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    elif scheme.lower() != "bearer":
+        return None
+    return secret if secret.startswith(KEY_PREFIX) else None
 
 
 def actor_of(authorization: str | None, ip: str | None, user_agent: str | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@
     blob_events = false                   # also record every blob download (blob.pull)
     fail_open = false                     # serve even when the event cannot be stored
     record_timeout = 10.0                 # seconds to wait for the store before giving up
+    require_key = false                   # every client must log in with a sealtrail API key
 
     [gateway.upstreams]                   # more registries behind the same gateway
     "teamb/" = "http://10.0.0.7:5000"     # a key with "/": repositories starting with it
@@ -72,6 +73,7 @@ class GatewayConfig:
     registry: str = ""
     blob_events: bool = False
     fail_open: bool = False
+    require_key: bool = False
     record_timeout: float = 10.0
     max_manifest_bytes: int = MAX_MANIFEST
     upstreams: Mapping[str, str] = field(default_factory=dict)  # host or "prefix/" → URL
@@ -122,7 +124,7 @@ class GatewayConfig:
             raise ValidationError("gateway: no upstream (give --upstream or gateway.upstream)")
         if not isinstance(values.get("upstreams", {}), Mapping):
             raise ValidationError("gateway.upstreams: must be a table of match = URL")
-        for key in ("blob_events", "fail_open"):
+        for key in ("blob_events", "fail_open", "require_key"):
             if key in values:
                 values[key] = _flag(values[key], key)
         for key, kind in (("record_timeout", float), ("max_manifest_bytes", int)):

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -41,8 +42,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sealtrail.access import AccessKeys, Unauthenticated, client_fields
 from sealtrail.errors import Denied, StoreUnavailable
-from sealtrail.gateway.auth import actor_of, rewrite_challenge
+from sealtrail.gateway.auth import actor_of, api_key_of, rewrite_challenge
 from sealtrail.gateway.config import GatewayConfig, Upstream
 from sealtrail.gateway.metrics import Metered, Metrics
 from sealtrail.gateway.records import Call, image_event, outcome_of
@@ -87,6 +89,8 @@ class Gateway:
         self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="gateway-trail")
         self._client: httpx.AsyncClient | None = None
         self.metrics = Metrics()
+        ledger = trail.ledger
+        self._keys = AccessKeys(ledger.store, ledger.clock, _failures_only(trail.record))
 
     def app(self) -> Starlette:
         return Starlette(
@@ -162,7 +166,15 @@ class Gateway:
         request.state.upstream = upstream
         call = self._call(request, route, upstream)
         try:
+            if (secret := api_key_of(request.headers.get("authorization"))) is not None:
+                call = await self._key_holder(request, call, secret)
+            elif self.config.require_key:
+                raise Unauthenticated("a sealtrail API key is required (as the password)")
             return await self._dispatch(request, route, call)
+        except Unauthenticated as error:
+            response = oci_error(401, "UNAUTHORIZED", str(error))
+            response.headers["WWW-Authenticate"] = 'Basic realm="sealtrail gateway"'
+            return response
         except UpstreamDown as error:
             return oci_error(502, "UNAVAILABLE", f"upstream registry unreachable: {error}")
         except Denied as error:
@@ -188,6 +200,14 @@ class Gateway:
         if method in _WITH_BODY or method == "DELETE":
             await self._ensure_writable()
         return self._relay(request, await self._send(request, request.stream()))
+
+    async def _key_holder(self, request: Request, call: Call, secret: str) -> Call:
+        """``call`` acted by the holder of sealtrail API key ``secret`` (``Unauthenticated``
+        when it is not an active key); the key is not forwarded."""
+        ip, agent = call.actor.get("ip"), call.actor.get("user_agent")
+        principal = await self._blocking(self._keys.authenticate, secret, ip=ip, user_agent=agent)
+        request.state.key_holder = True
+        return replace(call, actor={**principal.actor, **client_fields(ip, agent)})
 
     def _call(self, request: Request, route: Route, upstream: Upstream) -> Call:
         client = request.client.host if request.client else None
@@ -321,11 +341,11 @@ class Gateway:
 
     # the ledger, off the event loop
 
-    async def _blocking(self, work: Callable[..., T], *args: Any) -> T:
+    async def _blocking(self, work: Callable[..., T], *args: Any, **options: Any) -> T:
         """``work(*args)`` in a worker thread, given at most ``record_timeout`` seconds; a store
         that does not answer in time is ``NotRecorded`` (or logged, failing open)."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._threads, functools.partial(work, *args))
+        future = loop.run_in_executor(self._threads, functools.partial(work, *args, **options))
         try:
             return await asyncio.wait_for(future, self.config.record_timeout)
         except (StoreUnavailable, TimeoutError) as error:
@@ -353,8 +373,10 @@ class Gateway:
         url = origin + request.url.path
         if request.url.query:
             url += "?" + request.url.query
+        holder = getattr(request.state, "key_holder", False)
+        dropped = _HOP | {"authorization"} if holder else _HOP
         headers = [
-            (name, value) for name, value in request.headers.items() if name.lower() not in _HOP
+            (name, value) for name, value in request.headers.items() if name.lower() not in dropped
         ]
         content = body if request.method in _WITH_BODY else None
         outgoing = self._client.build_request(request.method, url, headers=headers, content=content)
@@ -405,6 +427,16 @@ class Gateway:
         )
         response.raw_headers = self._headers(request, upstream)
         return response
+
+
+def _failures_only(record: Callable[[list[dict[str, Any]]], None]) -> Callable[[Any], None]:
+    """Record refused keys; a key's use shows as the actor of the events it causes."""
+
+    def recorder(event: Any) -> None:
+        if event.get("outcome") != "success":
+            record([event])
+
+    return recorder
 
 
 def _upstream_client() -> httpx.AsyncClient:
