@@ -51,3 +51,27 @@ def test_a_manifest_with_an_immutable_tag_is_not_deleted(
     assert refused["outcome"] == "denied"
     assert refused["details"]["policy"]["uuid"] == policy.uuid
     assert events(ledger, "image.delete") == []
+
+
+def test_refuse_records_a_refusal_and_changes_nothing_when_allowed(
+    ledger: Ledger, index: TagIndex, policies: ImmutabilityPolicies
+) -> None:
+    policies.create(namespace="org", tag_pattern="v.*", actor=ADMIN)
+    for tag in ("latest", "v1"):
+        index.record_push(REGISTRY, "org/app", tag, digest(1), PUSHER)
+    size = ledger.size()
+    index.refuse(REGISTRY, "org/app", PUSHER, tag="latest", digest=digest(2))
+    index.refuse(REGISTRY, "org/app", PUSHER, tag="latest")
+    index.refuse(REGISTRY, "org/app", PUSHER, tag="v1", digest=digest(1))  # same digest
+    index.refuse(REGISTRY, "org/app", PUSHER, digest=digest(2))
+    assert ledger.size() == size
+    assert index.tag("org/app", "latest").digest == digest(1)
+    with pytest.raises(Denied, match="cannot be moved"):
+        index.refuse(REGISTRY, "org/app", PUSHER, tag="v1", digest=digest(2))
+    with pytest.raises(Denied, match="cannot be deleted"):
+        index.refuse(REGISTRY, "org/app", PUSHER, tag="v1")
+    with pytest.raises(Denied, match=f"manifest {digest(1)} is tagged"):
+        index.refuse(REGISTRY, "org/app", PUSHER, digest=digest(1))
+    outcomes = [(e["action"], e["outcome"]) for e in events(ledger, "tag.move", "tag.delete")]
+    assert outcomes == [("tag.move", "denied"), ("tag.delete", "denied"), ("tag.delete", "denied")]
+    assert index.tag("org/app", "v1").digest == digest(1)

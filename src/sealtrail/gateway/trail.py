@@ -1,10 +1,10 @@
 """What the gateway writes to the ledger, and the refusals it decides before forwarding.
 
 Every method blocks on the store (the proxy runs them in worker threads). Refusals are decided
-from the tag index of the immutability policies (``TagIndex``) before anything reaches the
-upstream; the index records the denied ``tag.move``/``tag.delete`` naming the policy, and raises
-``Denied``. Accepted pushes and deletes are recorded after the upstream accepted them, the
-``image.*`` event in the same commit as the tag changes.
+from the tag index of the immutability policies (``TagIndex.refuse``, which changes nothing)
+before anything reaches the upstream; the index records the denied ``tag.move``/``tag.delete``
+naming the policy, and raises ``Denied``. Accepted pushes and deletes are recorded after the
+upstream accepted them, the ``image.*`` event in the same commit as the tag changes.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ class Trail:
         """``Denied``, recorded, when ``call``'s tag is immutable and points elsewhere."""
         state = self._state(call)
         if state is not None and state.immutable and state.digest != digest:
-            key = (call.registry, call.repository, call.reference)
-            self.index.record_push(*key, digest, call.actor)
+            self.index.refuse(
+                call.registry, call.repository, call.actor, tag=call.reference, digest=digest
+            )
 
     def pushed(self, call: Call, tag: str | None, digest: str, event: Mapping[str, Any]) -> None:
         """A push the upstream accepted: ``event`` and, for a tag, its create or move."""
@@ -70,16 +71,14 @@ class Trail:
         if tag is not None:
             state = self._state(call)
             if state is not None and state.immutable:
-                self.index.record_delete(call.registry, call.repository, tag, call.actor)
+                self.index.refuse(call.registry, call.repository, call.actor, tag=tag)
             return
         try:
             tags = self.index.tags_at(call.registry, call.repository, call.reference)
         except ValidationError:
             return
         if any(state.immutable for state in tags):
-            self.index.record_manifest_delete(
-                call.registry, call.repository, call.reference, call.actor
-            )
+            self.index.refuse(call.registry, call.repository, call.actor, digest=call.reference)
 
     def deleted(self, call: Call, tag: str | None, event: Mapping[str, Any]) -> None:
         """A delete the upstream accepted: ``event`` with the tags it removed from the index."""

@@ -10,6 +10,7 @@ notifications, ``sealtrail tags sync``):
   outcome ``denied`` naming the reason is recorded and ``Denied`` raised. Re-pushing the same
   digest changes nothing.
 - ``record_delete``: delete a tag; refused the same way when it is immutable.
+- ``refuse``: the refusal alone, deciding before a change is made (nothing changes when allowed).
 - ``record_manifest_delete``: delete a manifest, and with it the tags pointing at it (as a
   registry does); refused, with a denied ``tag.delete``, when one of those tags is immutable.
 - ``set_immutable``: a manual toggle (``tag.immutability_change`` with trigger ``manual``). This is
@@ -212,6 +213,42 @@ class TagIndex:
         if refusal:
             raise Denied(f"manifest {digest} is tagged: {refusal[0][1]}")
         return removed
+
+    def refuse(
+        self,
+        registry: str,
+        repository: str,
+        actor: Mapping[str, Any],
+        *,
+        tag: str | None = None,
+        digest: str | None = None,
+    ) -> None:
+        """Decide before acting, change nothing: ``Denied`` (and the denied event recorded) when
+        moving ``tag`` to ``digest``, deleting ``tag`` (no digest) or deleting manifest
+        ``digest`` (no tag) would be refused. For producers that record the change itself only
+        once it happened (the gateway: ``record_push`` / ``record_delete`` after the registry)."""
+        refusal: list[tuple[list[dict[str, Any]], str]] = []
+
+        def work(view: WriteView, size: int) -> Events:
+            if tag is not None:
+                state = find_tag(view.execute, registry, repository, tag)
+                locked = [state] if state is not None and state.digest != digest else []
+            else:
+                assert digest is not None, "refuse: a tag, a digest or both"
+                locked = tags_at_digest(view.execute, registry, repository, digest)
+            locked = [state for state in locked if state.immutable]
+            if not locked:
+                return []
+            action = "tag.move" if tag is not None and digest is not None else "tag.delete"
+            refusal.append(
+                self._refusal(view.execute, action, actor, locked[0], digest if tag else None)
+            )
+            return refusal[-1][0]
+
+        self.ledger.append_in_transaction(work)
+        if refusal:
+            prefix = "" if tag is not None else f"manifest {digest} is tagged: "
+            raise Denied(prefix + refusal[0][1])
 
     def tags_at(self, registry: str, repository: str, digest: str) -> list[TagState]:
         """The tags of ``repository`` in ``registry`` that point at manifest ``digest``."""
