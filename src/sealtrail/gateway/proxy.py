@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 import httpx
 import orjson
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -422,11 +421,19 @@ class Gateway:
         return response
 
     def _relay(self, request: Request, upstream: httpx.Response) -> Response:
-        response = StreamingResponse(
-            upstream.aiter_raw(), upstream.status_code, background=BackgroundTask(upstream.aclose)
-        )
+        response = StreamingResponse(_relayed(upstream), upstream.status_code)
         response.raw_headers = self._headers(request, upstream)
         return response
+
+
+async def _relayed(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    """The upstream body as it arrives; the upstream response is closed however the relay ends
+    (a client that goes away included), so its connection returns to the pool."""
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    finally:
+        await upstream.aclose()
 
 
 def _failures_only(record: Callable[[list[dict[str, Any]]], None]) -> Callable[[Any], None]:
