@@ -7,7 +7,8 @@ One run, one machine: Debian's ``docker-registry`` on loopback holds an image of
 gateway (which streams the blobs and records one ``image.pull`` per manifest GET, fsynced, before
 serving it). Runs alternate, best of ``--rounds``. Then manifest GETs by tag, one after another
 on one keep-alive connection, direct and through the gateway: requests per second and p50/p99
-latency, each gateway GET recorded durably in the SQLite ledger before the reply.
+latency, each gateway GET recorded durably in the SQLite ledger before the reply; and the same
+GETs from 16 concurrent clients (the ledger's group commit shares one fsync among them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -73,6 +75,20 @@ def _manifest_gets(url: str, count: int) -> tuple[float, float, float]:
     return count / elapsed, cuts[49], cuts[98]
 
 
+def _concurrent_gets(url: str, count: int, threads: int = 16) -> float:
+    """Manifest GETs per second from ``threads`` clients, each on its own connection."""
+
+    def client(n: int) -> None:
+        with httpx.Client(headers={"Accept": MANIFEST}) as session:
+            for _ in range(n):
+                session.get(f"{url}/v2/bench/big/manifests/v1").raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(client, [count // threads] * threads))
+    return (count // threads * threads) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = arguments(__doc__ or "")
     parser.add_argument("--megabytes", type=int, default=None)
@@ -98,6 +114,8 @@ def main() -> None:
                 size = _stored_bytes(work / "out")
                 direct_gets = _manifest_gets(registry.url, gets)
                 gateway_gets = _manifest_gets(gateway.url, gets)
+                direct_parallel = _concurrent_gets(registry.url, gets)
+                gateway_parallel = _concurrent_gets(gateway.url, gets)
         finally:
             registry.stop()
     peer, ours = size / min(direct) / 1e6, size / min(through) / 1e6
@@ -118,9 +136,13 @@ def main() -> None:
                 f"(p50 {direct_gets[1]:.2f} ms, p99 {direct_gets[2]:.2f} ms); gateway "
                 f"{gateway_gets[0]:,.0f}/s (p50 {gateway_gets[1]:.2f} ms, "
                 f"p99 {gateway_gets[2]:.2f} ms), each recorded and fsynced",
+                f"manifest GETs from 16 clients: direct {direct_parallel:,.0f}/s, gateway "
+                f"{gateway_parallel:,.0f}/s (group commit)",
             ),
             figures={
                 "direct_manifest_gets_per_s": round(direct_gets[0], 1),
+                "direct_manifest_gets_16_clients_per_s": round(direct_parallel, 1),
+                "gateway_manifest_gets_16_clients_per_s": round(gateway_parallel, 1),
                 "gateway_manifest_gets_per_s": round(gateway_gets[0], 1),
                 "direct_manifest_p50_ms": round(direct_gets[1], 3),
                 "direct_manifest_p99_ms": round(direct_gets[2], 3),
