@@ -97,3 +97,23 @@ def test_a_locked_sqlite_ledger_refuses_within_the_record_timeout(
     finally:
         holder.close()
         gateway.stop()
+
+
+def test_fail_open_serves_while_the_ledger_is_locked(
+    tmp_path: Path, registry: Registry, image_builder: ImageBuilder
+) -> None:
+    image_builder.push(image_builder.build("v1"), registry, "team/app:v1")
+    env = {"SEALTRAIL_GATEWAY__RECORD_TIMEOUT": "1", "SEALTRAIL_GATEWAY__FAIL_OPEN": "true"}
+    gateway = start_gateway(tmp_path / "data", registry, env=env)
+    holder = sqlite3.connect(gateway.directory / "ledger.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        served = httpx.get(
+            f"{gateway.url}/v2/team/app/manifests/v1", headers={"Accept": MANIFEST}, timeout=60
+        )
+        assert served.status_code == 200
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+        gateway.stop()
+    assert "serving without recording (fail_open)" in gateway.log.read_text()

@@ -272,3 +272,13 @@ def _pull_with_keys(gateway: RunningGateway) -> None:
     assert failed["actor"]["ip"] == "127.0.0.1"
     assert not gateway.events("auth.key_used")
     assert created.secret not in gateway.log.read_text()
+
+
+def test_a_percent_escaped_path_is_forwarded_as_sent(
+    gateway: RunningGateway, registry: Registry
+) -> None:
+    path = "/v2/team/a%01b/manifests/v%20"
+    through = httpx.get(f"{gateway.url}{path}")
+    direct = httpx.get(f"{registry.url}{path}")
+    assert through.status_code == direct.status_code
+    assert through.content == direct.content

@@ -14,7 +14,8 @@ their digest and size. What is recorded and refused:
 
 Fail-closed (the default): when an event cannot be stored within ``record_timeout`` the client
 gets 503 and nothing is served; a change (push, delete, upload, mount) is not forwarded unless
-the store takes writes. With ``fail_open`` the request is served and the failure logged. An
+the store takes writes. With ``fail_open`` the request is served and the failure logged (and,
+the tag index being unreadable, immutability is not enforced meanwhile). An
 append that timed out is not withdrawn: if the store comes back before it gives up (SQLite waits
 for a locked database), the event still lands, recording a request the client was refused.
 """
@@ -42,7 +43,7 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sealtrail.access import AccessKeys, Unauthenticated, client_fields
-from sealtrail.errors import Denied, StoreUnavailable
+from sealtrail.errors import Denied, StoreUnavailable, ValidationError
 from sealtrail.gateway.auth import actor_of, api_key_of, rewrite_challenge
 from sealtrail.gateway.config import GatewayConfig, Upstream
 from sealtrail.gateway.metrics import Metered, Metrics
@@ -176,6 +177,8 @@ class Gateway:
             return response
         except UpstreamDown as error:
             return oci_error(502, "UNAVAILABLE", f"upstream registry unreachable: {error}")
+        except ValidationError as error:  # a name no event can carry: the registry refuses it too
+            return oci_error(400, "NAME_INVALID", str(error))
         except Denied as error:
             return oci_error(403, "DENIED", str(error))
         except NotRecorded as error:
@@ -369,7 +372,8 @@ class Gateway:
         if self._client is None:  # mounted: no lifespan of its own
             self._client = _upstream_client()
         origin = request.state.upstream.url
-        url = origin + request.url.path
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        url = origin + raw_path.decode("latin-1")  # as sent: percent-escapes stay escaped
         if request.url.query:
             url += "?" + request.url.query
         holder = getattr(request.state, "key_holder", False)
@@ -378,7 +382,12 @@ class Gateway:
             (name, value) for name, value in request.headers.items() if name.lower() not in dropped
         ]
         content = body if request.method in _WITH_BODY else None
-        outgoing = self._client.build_request(request.method, url, headers=headers, content=content)
+        try:
+            outgoing = self._client.build_request(
+                request.method, url, headers=headers, content=content
+            )
+        except httpx.InvalidURL as error:
+            raise ValidationError(f"request path: {error}") from None
         try:
             return await self._client.send(outgoing, stream=True)
         except httpx.TransportError as error:
