@@ -54,3 +54,7 @@ def test_a_realm_elsewhere_and_basic_challenges_are_left_alone() -> None:
     assert rewrite_challenge(basic, UPSTREAM, GATEWAY) == basic
     lookalike = 'Bearer realm="http://10.0.0.5:50001/token"'
     assert rewrite_challenge(lookalike, UPSTREAM, GATEWAY) == lookalike
+
+
+def test_a_client_address_that_is_no_ip_address_is_left_out() -> None:
+    assert "ip" not in actor_of(None, "testclient", None)

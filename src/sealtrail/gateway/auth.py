@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from sealtrail.access import KEY_PREFIX
+from sealtrail.access import KEY_PREFIX, client_fields
 
 __all__ = ["actor_of", "api_key_of", "rewrite_challenge"]
 
@@ -78,11 +78,7 @@ def actor_of(authorization: str | None, ip: str | None, user_agent: str | None) 
     elif scheme.lower() == "bearer" and credentials.strip():
         name = _token_subject(credentials.strip())
     actor: dict[str, Any] = {"id": name or "anonymous", "type": "user" if name else "anonymous"}
-    if ip:
-        actor["ip"] = ip
-    if user_agent:
-        actor["user_agent"] = user_agent[:512]
-    return actor
+    return {**actor, **client_fields(ip, user_agent)}
 
 
 def rewrite_challenge(challenge: str, upstream: str, gateway: str) -> str:
