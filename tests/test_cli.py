@@ -283,4 +283,4 @@ def test_import_names_the_known_formats_when_given_an_unknown_one(tmp_path: Path
     run("init", "--dir", "data", "--origin", ORIGIN, cwd=tmp_path)
     result = run("import", "-", "--format", "nope", "--dir", "data", cwd=tmp_path, ok=False)
     assert result.returncode == 1
-    assert "unknown import format 'nope'; known: jsonl" in result.stderr
+    assert "unknown import format 'nope'; known: github-audit-log, jsonl" in result.stderr

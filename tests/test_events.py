@@ -235,6 +235,8 @@ def test_catalog_holds_every_designed_action_with_its_category() -> None:
     assert ACTIONS["image.pull"].required_target == ("registry", "repository")
     assert ACTIONS["tag.move"].required_target == ("repository", "tag")
     assert ACTIONS["auth.login"].required_target == ()
+    assert ACTIONS["vcs.commit"].required_target == ("repository",)
+    assert ACTIONS["vcs.branch_create"].required_target == ("repository", "ref")
 
 
 def test_dunder_all_is_complete_and_isort_sorted() -> None:
@@ -722,6 +724,7 @@ IMAGE_TARGET = {
     "registry": st.just("r"),
     "repository": st.just("a/b"),
     "tag": st.just("t"),
+    "ref": st.just("refs/heads/main"),  # what vcs.branch_* and vcs.tag_* require
 }
 TIMES = st.builds(
     lambda dt, minutes: dt.astimezone(timezone(timedelta(minutes=minutes))).isoformat(),

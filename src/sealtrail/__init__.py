@@ -3,5 +3,6 @@
 from sealtrail.client import Client
 from sealtrail.ledger.log import Ledger
 from sealtrail.loghandler import SealtrailHandler
+from sealtrail.shipping import Shipper
 
-__all__ = ["Client", "Ledger", "SealtrailHandler"]
+__all__ = ["Client", "Ledger", "SealtrailHandler", "Shipper"]

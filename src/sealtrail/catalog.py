@@ -23,7 +23,11 @@ class ActionSpec:
     has), that an event with this action must carry as non-empty strings; when it is not empty the
     target itself is required. Every ``image.*`` action requires ``registry`` and ``repository``
     (``tag``, ``digest`` and ``full_digest`` are known but optional: a failed pull has no digest);
-    every ``tag.*`` action requires ``repository`` and ``tag``; the others require no target.
+    every ``tag.*`` action requires ``repository`` and ``tag``; every ``vcs.*`` action requires
+    ``repository`` (the repository's full name), and those that change a ref (``vcs.branch_*``,
+    ``vcs.tag_*``, git tags being apart from image tags) also ``ref``, the full ref name; a
+    ``vcs.push`` has a ``ref`` when its source says which (an audit log's ``git.push`` does not);
+    the others require no target.
     """
 
     name: str
@@ -34,6 +38,8 @@ class ActionSpec:
 
 _IMAGE = ("registry", "repository")
 _TAG = ("repository", "tag")
+_REPO = ("repository",)
+_REF = ("repository", "ref")
 _CATALOG = (
     ("image.pull", "an image was pulled from a registry", _IMAGE),
     ("image.push", "an image was pushed to a registry", _IMAGE),
@@ -51,14 +57,18 @@ _CATALOG = (
     ("policy.apply", "a policy was applied to existing objects", ()),
     ("package.download", "a package was downloaded", ()),
     ("package.sync", "a package was synchronised from an upstream", ()),
-    ("vcs.commit", "a commit was made", ()),
-    ("vcs.push", "commits were pushed", ()),
-    ("vcs.pull_request", "a pull request was opened, changed or closed", ()),
-    ("vcs.file_change", "a file was changed", ()),
-    ("vcs.clone", "a repository was cloned", ()),
-    ("vcs.fetch", "a repository was fetched", ()),
-    ("vcs.merge", "a change was merged", ()),
-    ("vcs.comment", "a comment was made", ()),
+    ("vcs.commit", "a commit was made", _REPO),
+    ("vcs.push", "commits were pushed (to target.ref, when the source says which)", _REPO),
+    ("vcs.pull_request", "a pull or merge request was opened, changed, reviewed or closed", _REPO),
+    ("vcs.file_change", "a file was changed", _REPO),
+    ("vcs.clone", "a repository was cloned", _REPO),
+    ("vcs.fetch", "a repository was fetched", _REPO),
+    ("vcs.merge", "a change was merged", _REPO),
+    ("vcs.comment", "a comment was made on an issue, a pull request or a commit", _REPO),
+    ("vcs.branch_create", "a branch was created", _REF),
+    ("vcs.branch_delete", "a branch was deleted", _REF),
+    ("vcs.tag_create", "a git tag was created", _REF),
+    ("vcs.tag_delete", "a git tag was deleted", _REF),
     ("auth.login", "someone logged in", ()),
     ("auth.logout", "someone logged out", ()),
     ("auth.login_failed", "a login failed", ()),
@@ -73,6 +83,7 @@ _CATALOG = (
     ("audit.verify", "the trail was verified", ()),
     ("audit.export", "the trail was exported", ()),
     ("audit.retention", "retention was applied to the trail", ()),
+    ("audit.erase", "a subject's personal fields were erased (its key destroyed)", ()),
 )
 #: The action catalog. Actions outside it are accepted when they are ``category.verb`` in lower
 #: snake case, so producers can extend it; only cataloged actions get the required-target check.

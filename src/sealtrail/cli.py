@@ -23,6 +23,7 @@ from sealtrail.gateway.cli import gateway_command, mounted_gateway
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
+from sealtrail.privacy import cli as privacy_cli
 from sealtrail.search import parse_search
 from sealtrail.sinks import cli as sinks_cli
 from sealtrail.store.base import Query
@@ -257,12 +258,13 @@ def query(
         q = parse_search(text).apply(q)
     with _ledger(directory) as ledger:
         records = ledger.query(q)
+        leaves = ledger.open_leaves([record.leaf for record in records])
     if as_json:
-        sys.stdout.write("".join(record.leaf.decode() + "\n" for record in records))
+        sys.stdout.write("".join(leaf.decode() + "\n" for leaf in leaves))
         return
     table = Table("seq", "time", "action", "outcome", "actor", "target")
-    for record in records:
-        event = orjson.loads(record.leaf)
+    for record, leaf in zip(records, leaves, strict=True):
+        event = orjson.loads(leaf)
         target = event.get("target") or {}
         table.add_row(
             str(record.seq),
@@ -387,11 +389,7 @@ def serve(
     from sealtrail.api.app import create_app
 
     settings = from_environment(dir=directory, host=host, port=port)
-    ledger = Ledger.open(
-        settings.dir,
-        checkpoint_interval=settings.checkpoint_interval,
-        database_url=settings.database_url or None,
-    )
+    ledger = open_ledger(settings.dir, checkpoint_interval=settings.checkpoint_interval)
     access = AccessKeys(ledger.store, ledger.clock, ledger.append)
     if not access.list():
         created = access.create(Role.ADMIN, name="bootstrap admin")
@@ -458,6 +456,8 @@ app.command()(sinks_cli.export)
 app.command("verify-export")(sinks_cli.verify_export_command)
 app.add_typer(sinks_cli.forward_app, name="forward")
 app.command("gateway")(gateway_command)
+app.add_typer(privacy_cli.privacy_app, name="privacy")
+app.command()(privacy_cli.erase)
 
 
 def main() -> None:

@@ -145,8 +145,12 @@ def from_environment(**overrides: Any) -> Settings:
 
 def open_ledger(directory: Path | None = None, **options: Any) -> Ledger:
     """The ledger this process's settings point at: the keys in ``directory`` (else the
-    configured one), the records in its SQLite file or at ``database_url`` (the CLI's edge)."""
+    configured one), the records in its SQLite file or at ``database_url``, the ``[privacy]``
+    policy applied (the CLI's and the server's edge)."""
     from sealtrail.ledger.log import Ledger
+    from sealtrail.privacy.policy import PrivacyPolicy
 
     settings = from_environment(dir=directory)
+    if "privacy" not in options:
+        options["privacy"] = PrivacyPolicy.from_section(settings.section("privacy"), settings.dir)
     return Ledger.open(settings.dir, database_url=settings.database_url or None, **options)

@@ -58,6 +58,7 @@ Parser = Callable[[Iterable[str]], Iterator[ImportedEvent | SkippedLine]]
 
 FORMATS: dict[str, str] = {
     "jsonl": "sealtrail.importers:parse_event_lines",
+    "github-audit-log": "sealtrail.vcs.auditlog:parse",
 }
 
 BATCH = 1000  # events per transaction

@@ -38,6 +38,9 @@ class Route:
 _NS_POLICIES = "/v1/namespaces/{namespace}/immutability-policies"
 _REPO_POLICIES = "/v1/repositories/{repository}/immutability-policies"
 _READ, _ADMIN = (200, 200, 403, 403, 401), (200, 403, 403, 403, 401)
+# Forge hooks take no key: without the platform's signature every caller gets 401.
+_SIGNED_ONLY = (401, 401, 401, 401, 401)
+_HOOKS = ("github", "gitlab", "gitea", "audit-stream/github", "audit-stream/gitlab")
 IMMUTABILITY_ROUTES = [
     *(Route("GET", path, _READ) for path in (_NS_POLICIES, _REPO_POLICIES)),
     *(Route("POST", path, (201, *_ADMIN[1:]), "policy") for path in (_NS_POLICIES, _REPO_POLICIES)),
@@ -66,6 +69,7 @@ ROUTES = [
     Route("GET", "/v1/keys", (200, 403, 403, 403, 401)),
     Route("POST", "/v1/keys", (201, 403, 403, 403, 401), "key"),
     Route("DELETE", "/v1/keys/{key_id}", (200, 403, 403, 403, 401)),
+    *(Route("POST", f"/v1/hooks/{path}", _SIGNED_ONLY) for path in _HOOKS),
     Route("GET", "/healthz", (200, 200, 200, 200, 200)),
     Route("GET", "/readyz", (200, 200, 200, 200, 200)),
     *IMMUTABILITY_ROUTES,
@@ -93,6 +97,8 @@ def _documented_path(path: str) -> str:
     """The OpenAPI path template a concrete path falls under."""
     if path.startswith("/tile/"):
         return "/tile/{path}"
+    if path.startswith("/v1/hooks/audit-stream/"):
+        return "/v1/hooks/audit-stream/{platform}"
     if path.startswith("/v1/events/") and path.rsplit("/", 1)[1].isdigit():
         return "/v1/events/{seq}"
     return documented_path(path)

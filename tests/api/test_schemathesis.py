@@ -52,6 +52,10 @@ OPERATIONS = [
     ("GET", "/v1/repositories/{repository}/tags"),
     ("GET", "/v1/repositories/{repository}/tags/{tag}"),
     ("PUT", "/v1/repositories/{repository}/tags/{tag}/immutability"),
+    ("POST", "/v1/hooks/github"),
+    ("POST", "/v1/hooks/gitlab"),
+    ("POST", "/v1/hooks/gitea"),
+    ("POST", "/v1/hooks/audit-stream/{platform}"),
 ]
 # Operations without a parameter or body that could be made invalid (any tile path is a string):
 # negative generation has nothing to work with.

@@ -1,5 +1,6 @@
 """The database goes away under a running server: 503 with Retry-After, never an acknowledgement
-of what was not stored; the logging handler spools and delivers after recovery; `verify` passes.
+of what was not stored; the SDK's shipper and the logging handler spool and deliver after
+recovery; `verify` passes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sealtrail.client import Client
 from sealtrail.ledger.log import Ledger
 from sealtrail.loghandler import SealtrailHandler
+from sealtrail.shipping import Shipper
 from tests.api.conftest import wait_for
 from tests.conftest import RunningServer, missing_component, start_server
 from tests.fixtures_postgres import PrivatePostgres
@@ -56,9 +59,12 @@ def test_postgres_down_mid_stream_answers_503_and_loses_nothing(
     tmp_path: Path, private_postgres: PrivatePostgres
 ) -> None:
     server = start_server(tmp_path / "data", env={"SEALTRAIL_DATABASE_URL": private_postgres.url})
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(server.stop)
         key = server.key("writer")
         acked: list[int] = []
+        shipper = Shipper(Client(server.url, key, retries=0), tmp_path / "shipped", max_backoff=0.5)
+        stack.callback(shipper.close)
         with server.client(key) as writer, _handler(server, key, tmp_path / "spool") as log:
             for i in range(10):
                 acked.append(_post(writer, pull_event(i, actor="before")).json()["seq"])
@@ -69,6 +75,8 @@ def test_postgres_down_mid_stream_answers_503_and_loses_nothing(
             assert not _ready(server)
             for i in range(25):
                 log.info("during outage %d", i)
+                assert shipper.send(pull_event(200 + i, actor="shipped"))
+            assert not shipper.flush(timeout=1.0)
             private_postgres.start()
             wait_for(lambda: _ready(server), what="the server to be ready again", timeout=60)
             for i in range(10):
@@ -84,8 +92,12 @@ def test_postgres_down_mid_stream_answers_503_and_loses_nothing(
                     "after",
                 }
             assert not [e for e in _events(admin, "during") if e["action"] == "image.pull"]
-    finally:
-        server.stop()
+            assert shipper.flush(timeout=60)
+            shipped = _events(admin, "shipped")
+            assert sorted(e["target"]["tag"] for e in shipped) == sorted(  # type: ignore[index]
+                pull_event(200 + i)["target"]["tag"] for i in range(25)
+            )
+            assert len(shipped) == 25
     with Ledger.open(server.directory, database_url=private_postgres.url) as ledger:
         ledger.verify()
 

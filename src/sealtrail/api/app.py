@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sealtrail import errors
 from sealtrail.access import AccessKeys, Principal, Unauthenticated, client_fields
-from sealtrail.api import console, events, export, keys, log
+from sealtrail.api import console, events, export, keys, log, vcs_hooks
 from sealtrail.api import policies as immutability_policies
 from sealtrail.api.audit import AuditQueue
 from sealtrail.api.deps import (
@@ -104,6 +104,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     for router in (events.router, log.router, keys.router, export.router):
         app.include_router(router, responses=ERRORS)
     app.include_router(immutability_policies.router, responses=ERRORS)
+    vcs_hooks.install(app, settings, ledger)
     app.include_router(console.router)
     health = {"response_model": Health, "methods": ["GET"], "tags": ["health"]}
     app.add_api_route("/healthz", healthz, **health)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from sealtrail.api.log import InclusionProofBody
 from sealtrail.catalog import ACTIONS
 from sealtrail.errors import NotFound, ValidationError
 from sealtrail.events import OUTCOMES, format_time, parse_time
+from sealtrail.ledger.log import Ledger
 from sealtrail.search import parse_search
 from sealtrail.store import base
 
@@ -224,8 +225,9 @@ def list_events(
         before_seq=None if oldest else position,
         after_seq=position if oldest else None,
     )
-    records = server(request).ledger.query(_search(query, q))
-    events = [orjson.Fragment(r.leaf) for r in records]
+    ledger = server(request).ledger
+    records = ledger.query(_search(query, q))
+    events = [orjson.Fragment(leaf) for leaf in ledger.open_leaves([r.leaf for r in records])]
     return _json({"events": events, "next_cursor": _next_cursor(records, limit)})
 
 
@@ -265,13 +267,14 @@ def event_stats(
 ) -> Response:
     filters = (category, outcome, actor, target_type, target_id, repository, digest)
     query = _search(_query(caller, action, *filters, since, until), q)
-    store = server(request).ledger.store
+    ledger = server(request).ledger
+    store = ledger.store
     # Every grouping counts the same records: those below the size now, however many arrive
     # between the counts (each count is its own statement).
     size = store.size()
     below = size if query.before_seq is None else min(size, query.before_seq)
     query = dataclasses.replace(query, before_seq=below)
-    counts = {column: store.count_by(column, query) for column in STAT_COLUMNS}
+    counts = {column: ledger.count_by(column, query) for column in STAT_COLUMNS}
     return _json({"total": sum(counts["action"].values()), **counts})
 
 
@@ -287,7 +290,7 @@ def get_event(
     proof: bool = False,
 ) -> Response:
     ledger = server(request).ledger
-    leaf = _own_entry(ledger.store, caller, seq)
+    (leaf,) = ledger.open_leaves([_own_entry(ledger, caller, seq)])
     body: dict[str, Any] = {"event": orjson.Fragment(leaf)}
     if proof:
         checkpoint = ledger.checkpoint()
@@ -296,14 +299,14 @@ def get_event(
     return _json(body)
 
 
-def _own_entry(store: base.Store, caller: Principal, seq: int) -> bytes:
-    """The record at ``seq``, as 404 when it does not exist or is not the caller's to see."""
-    records = store.read_records(seq, seq + 1) if seq >= 0 else []
-    mine = caller.role is not Role.USER or (
-        bool(records) and orjson.loads(records[0].leaf)["actor"]["id"] == caller.actor_id
-    )
-    if not mine:
-        records = []
+def _own_entry(ledger: Ledger, caller: Principal, seq: int) -> bytes:
+    """The record at ``seq`` as stored, as 404 when it does not exist or is not the caller's to
+    see (a ``user`` key's actor is matched in the actor index, where pseudonyms are)."""
+    if caller.role is Role.USER:
+        own = base.Query(actor_id=caller.actor_id, after_seq=seq - 1, before_seq=seq + 1, limit=1)
+        records = ledger.query(own) if caller.actor_id else []
+    else:
+        records = ledger.store.read_records(seq, seq + 1) if seq >= 0 else []
     if not records:
         raise NotFound(f"no event {seq}")
     return records[0].leaf

@@ -13,6 +13,7 @@ processes are serialised by the store's write transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import socket
 import threading
@@ -46,6 +47,8 @@ from sealtrail.ledger.note import Checkpoint, open_checkpoint, sign_checkpoint
 from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
 from sealtrail.ledger.tiles import TileHashReader, TileNodeCache, append_leaves, edge_tiles
 from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
+from sealtrail.privacy.policy import PSEUDONYM_PREFIX, PrivacyPolicy
+from sealtrail.privacy.sealing import ERASED_ACTOR, Sealer, StaleSubjectKey, open_leaves
 from sealtrail.store.base import Query, Sequenced, Store, StoredCheckpoint, StoredRecord, WriteView
 from sealtrail.store.sqlite import SQLiteStore
 
@@ -154,6 +157,7 @@ class Ledger:
         clock: Clock | None = None,
         limits: Limits = DEFAULT_LIMITS,
         checkpoint_interval: float = 1.0,
+        privacy: PrivacyPolicy | None = None,
     ) -> None:
         origin = store.get_meta("origin")
         if origin is None:
@@ -164,6 +168,12 @@ class Ledger:
         self.clock: Clock = clock or SystemClock()
         self.limits = limits
         self.checkpoint_interval = checkpoint_interval
+        self.privacy = privacy
+        self.sealer = (
+            Sealer(privacy, store, lambda: format_time(self.clock.now()))
+            if privacy is not None and privacy.erasable
+            else None
+        )
         self._committer = _GroupCommit(self._commit)
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
@@ -239,8 +249,13 @@ class Ledger:
         return self.append_many([event])[0]
 
     def append_many(self, events: Iterable[Mapping[str, Any]]) -> list[Receipt]:
-        """Validate every event first (one invalid rejects them all), then store them together."""
-        return self.append_prepared(self.prepare(events))
+        """Validate every event first (one invalid rejects them all), then store them together.
+        Sealed again, once, if an actor's key was erased by another process meanwhile."""
+        events = events if isinstance(events, Sequence) else list(events)
+        try:
+            return self.append_prepared(self.prepare(events))
+        except StaleSubjectKey:
+            return self.append_prepared(self.prepare(events))
 
     def append_prepared(
         self, prepared: Sequence[tuple[PreparedEvent, IndexedFields]]
@@ -249,9 +264,10 @@ class Ledger:
         return self._committer.submit(prepared) if prepared else []
 
     def prepare(
-        self, events: Iterable[Mapping[str, Any]]
+        self, events: Iterable[Mapping[str, Any]], view: WriteView | None = None
     ) -> list[tuple[PreparedEvent, IndexedFields]]:
-        """Validated, pre-encoded events ready to be sequenced; errors name the event's position."""
+        """Validated, pre-encoded events ready to be sequenced, the privacy policy applied;
+        errors name the event's position. ``view``: the write transaction it runs in, if any."""
         received_at = format_time(self.clock.now())
         prepared = []
         for position, raw in enumerate(events):
@@ -259,10 +275,26 @@ class Ledger:
                 event = validate_event(raw, self.limits)
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
-            prepared.append(
-                (prepare_event(event, id=uuid7(), received_at=received_at), indexed_fields(event))
-            )
+            event_id = uuid7()
+            if self.privacy is None:
+                fields = indexed_fields(event)
+            else:
+                event, fields = self._private(event, event_id, view)
+            prepared.append((prepare_event(event, id=event_id, received_at=received_at), fields))
         return prepared
+
+    def _private(
+        self, event: dict[str, Any], event_id: str, view: WriteView | None
+    ) -> tuple[dict[str, Any], IndexedFields]:
+        """The event as the privacy policy has it sealed, and its index with the actor mapped."""
+        assert self.privacy is not None
+        actor_id = event["actor"]["id"]
+        event = self.privacy.apply(event)
+        if self.sealer is None:
+            return event, indexed_fields(event)  # a pseudonymised actor.id is the actor index
+        subject = self.privacy.pseudonym(actor_id)
+        fields = indexed_fields({**event, "actor": {**event["actor"], "id": subject}})
+        return self.sealer.seal(event, event_id, subject, view), fields
 
     def append_in_transaction(self, work: Transaction) -> list[Receipt]:
         """Run ``work(view, size)`` inside one write transaction and append the events it returns
@@ -273,7 +305,7 @@ class Ledger:
         changes that must not be recorded apart from their effect."""
 
         def build(size: int, view: WriteView) -> list[tuple[PreparedEvent, IndexedFields]]:
-            return self.prepare(work(view, size))
+            return self.prepare(work(view, size), view)
 
         return self._commit(build)
 
@@ -341,6 +373,8 @@ class Ledger:
 
         def build(size: int, view: WriteView) -> Sequenced:
             batch = events(size, view) if callable(events) else events
+            if self.sealer is not None:
+                self.sealer.check(view, (prepared.event for prepared, _ in batch))
             leaves = [prepared.leaf(size + i) for i, (prepared, _) in enumerate(batch)]
             hashes[:] = [record_hash(leaf) for leaf in leaves]
             edge.clear()
@@ -390,7 +424,35 @@ class Ledger:
         return records[0].leaf
 
     def query(self, query: Query) -> list[StoredRecord]:
-        return self.store.query(query)
+        """The records matching ``query``, its actor filters mapped by ``actor_index``."""
+        return self.store.query(self._mapped(query))
+
+    def count_by(self, column: str, query: Query) -> dict[str, int]:
+        """Counts of the records matching ``query`` by ``column`` (actors as indexed)."""
+        return self.store.count_by(column, self._mapped(query))
+
+    def actor_index(self, actor_id: str) -> str:
+        """The actor column's value for ``actor_id``: its pseudonym when the privacy policy maps
+        actors (a pseudonym already, or ``erased``, is kept), else the id itself."""
+        if (
+            self.privacy is None
+            or actor_id.startswith(PSEUDONYM_PREFIX)
+            or actor_id == ERASED_ACTOR
+        ):
+            return actor_id
+        return self.privacy.actor_index(actor_id)
+
+    def open_leaves(self, leaves: Sequence[bytes]) -> list[bytes]:
+        """The records for display: sealed personal fields decrypted while their subject's key
+        exists, ``[erased]`` after (``sealtrail.privacy.sealing``); not for proofs or exports."""
+        return open_leaves(self.store, leaves)
+
+    def _mapped(self, query: Query) -> Query:
+        if self.privacy is None or not self.privacy.maps_actors:
+            return query
+        actor = None if query.actor_id is None else self.actor_index(query.actor_id)
+        excluded = tuple(self.actor_index(a) for a in query.excluded_actor_ids)
+        return dataclasses.replace(query, actor_id=actor, excluded_actor_ids=excluded)
 
     def root(self, size: int) -> bytes:
         """The root hash of the tree of ``size`` leaves (any size up to the current one)."""

@@ -273,3 +273,44 @@ def set_immutable(
     with _index(directory) as index:
         index.set_immutable(tag.repository, tag.tag, immutable, _actor(actor), registry=registry)
         out.print(index.why(tag, registry), markup=False)
+
+
+@tags_app.command("sync")
+def sync(
+    registry: Annotated[
+        str, typer.Argument(help="Registry host[:port], e.g. registry.example.com")
+    ],
+    repository: Annotated[str | None, typer.Option(help="Only this repository.")] = None,
+    actor: ActorOption = "cli",
+    directory: DirOption = DEFAULT_DIR,
+    as_json: JsonOption = False,
+) -> None:
+    """Read a registry's catalog and tags over the OCI API into the tag index, on the record.
+
+    New tags are created (and made immutable by the policies in scope); moved tags are moved; an
+    immutable tag the registry now serves at another digest is reported as drifted, not moved.
+    Credentials come from ~/.docker/config.json.
+
+    Example: sealtrail tags sync registry.example.com --repository org/team/app
+    """
+    from sealtrail.images.registry import RegistryClient
+    from sealtrail.policies.sync import sync_registry
+
+    with (
+        _index(directory) as index,
+        RegistryClient(registry) as client,
+        _progress("syncing") as step,
+    ):
+        report = sync_registry(
+            index, client, registry, _actor(actor), repository=repository, progress=step
+        )
+    if as_json:
+        _print_json(report.to_json())
+        return
+    out.print(
+        f"{report.registry}: {report.repositories} repositories, {report.tags} tags: "
+        f"{report.created} created, {report.moved} moved, {report.unchanged} unchanged, "
+        f"{len(report.drifted)} drifted, {len(report.skipped)} skipped"
+    )
+    for line in [*(f"drifted: {ref}" for ref in report.drifted), *report.skipped]:
+        out.print(f"  {line}", markup=False)

@@ -94,7 +94,11 @@ def _sync_repository(
 ) -> None:
     for tag in source.tags(repository):
         report.tags += 1
-        digest, _ = source.head_manifest(repository, tag)
+        try:
+            digest, _ = source.head_manifest(repository, tag)
+        except NotFound:
+            report.skipped.append(f"{repository}:{tag}: listed, but its manifest is gone")
+            continue
         try:
             before = index.tag(repository, tag, report.registry).digest
         except NotFound:

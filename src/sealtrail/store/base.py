@@ -189,4 +189,10 @@ class Store(TileReader, Protocol):
         """Mark a key revoked; False when there is no such unrevoked key."""
         ...
 
+    def scrub(self, tables: Sequence[str], wait: float = 30.0) -> bool:
+        """Leave no trace of rows already deleted from ``tables`` in the database files (the
+        erasure of subject keys), waiting up to about ``wait`` seconds for readers that could
+        still see them; False when that could not be finished now."""
+        ...
+
     def close(self) -> None: ...

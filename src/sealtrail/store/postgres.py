@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -42,7 +43,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -151,8 +152,18 @@ CREATE TABLE immutability_policy_versions (
 """
 _SCHEMA += _TAG_INDEX
 
+#: Erasable personal fields: one key per subject (``sealtrail.privacy.sealing``).
+_SUBJECT_KEYS = """
+CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
+                                         key BYTEA NOT NULL, created_at TEXT NOT NULL);
+"""
+_SCHEMA += _SUBJECT_KEYS
+
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX}
+_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS}
+
+#: Tables ``scrub`` may rewrite.
+_SCRUBBABLE = frozenset({"subject_keys"})
 
 _GROUPABLE = {
     "action": "action",
@@ -489,6 +500,39 @@ class PostgresStore:
         with self._read() as conn:
             rows = conn.execute("SELECT * FROM api_keys ORDER BY created_at, key_id").fetchall()
         return [ApiKeyRow(*row) for row in rows]
+
+    def scrub(self, tables: Sequence[str], wait: float = 30.0) -> bool:
+        """After rows of ``tables`` were deleted: rewrite those (small) tables into new files
+        with ``VACUUM FULL``, so no dead row version is left in the database files. A dead row
+        is kept (copied) while an older transaction might still see it, so this first waits up
+        to ``wait`` seconds for the transactions that began before it; False if some remain.
+        (WAL segments, replicas and backups are another matter: see docs/privacy.md.)"""
+        unknown = set(tables) - _SCRUBBABLE
+        if unknown:
+            raise ValidationError(f"scrub: {sorted(unknown)} cannot be scrubbed")
+        with self._write_lock:
+            try:
+                settled = self._older_transactions_end(wait)
+                for table in tables:
+                    self._writer.execute(f"VACUUM FULL {table}")
+            except psycopg.Error as error:
+                raise StoreUnavailable(f"PostgreSQL: scrub failed: {_reason(error)}") from error
+        return settled
+
+    def _older_transactions_end(self, wait: float) -> bool:
+        """Whether every other transaction of this database that began before now has ended
+        (polled until ``wait`` seconds have passed)."""
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND xact_start < %s"
+        )
+        (start,) = self._writer.execute("SELECT clock_timestamp()").fetchone() or (None,)
+        deadline = time.monotonic() + wait
+        while (row := self._writer.execute(sql, [start]).fetchone()) and row[0]:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def close(self) -> None:
         with self._write_lock:

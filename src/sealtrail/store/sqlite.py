@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -82,6 +82,10 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
 """,
     4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
+    5: """
+CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
+                                         key BLOB NOT NULL, created_at TEXT NOT NULL);
+""",  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
 }
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
@@ -419,6 +423,15 @@ class SQLiteStore:
         with self._write_lock:
             sql = "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL"
             return self._writer.execute(sql, (at, key_id)).rowcount == 1
+
+    def scrub(self, tables: Sequence[str], wait: float = 30.0) -> bool:
+        """After rows of ``tables`` were deleted with ``secure_delete`` on (which zeroes them in
+        the pages written): copy the WAL into the database file and truncate it, so no earlier
+        page image holding them is left. False when a reader kept the WAL from being reset
+        (within the busy timeout, whatever ``wait`` says)."""
+        with self._write_lock:
+            busy, _, _ = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     def close(self) -> None:
         with self._write_lock:

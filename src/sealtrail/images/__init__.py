@@ -1,0 +1,1 @@
+"""Container images: references, a registry client, audited pulls and registry notifications."""
