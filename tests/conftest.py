@@ -25,6 +25,7 @@ from sealtrail.store.sqlite import SQLiteStore
 pytest_plugins = [
     "tests.fixtures_postgres",
     "tests.fixtures_registry",
+    "tests.fixtures_gateway",
     "tests.fixtures_syslog",
 ]
 

@@ -46,6 +46,7 @@ _CATALOG = (
     ("image.push", "an image was pushed to a registry", _IMAGE),
     ("image.delete", "an image or manifest was deleted from a registry", _IMAGE),
     ("image.mount", "a blob was mounted from another repository", _IMAGE),
+    ("blob.pull", "a blob (an image layer or config) was downloaded from a registry", _IMAGE),
     ("image.audit", "an image configuration was audited", (*_IMAGE, "digest")),
     ("tag.create", "a tag was created", _TAG),
     ("tag.move", "a tag was moved to another manifest", _TAG),

@@ -20,6 +20,7 @@ from sealtrail.config import from_environment, open_ledger
 from sealtrail.dockerfile.cli import audit_app
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
+from sealtrail.gateway.cli import gateway_command, mounted_gateway
 from sealtrail.images import cli as images_cli
 from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
@@ -397,6 +398,8 @@ def serve(
         created = access.create(Role.ADMIN, name="bootstrap admin")
         err.print(f"admin key (shown only now): {created.secret}", markup=False)
     app_ = create_app(settings, ledger)
+    if settings.section("gateway").get("upstream"):
+        app_ = mounted_gateway(settings, ledger, app_)  # type: ignore[assignment]
     uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
@@ -456,6 +459,7 @@ app.command()(images_cli.pull)
 app.command()(sinks_cli.export)
 app.command("verify-export")(sinks_cli.verify_export_command)
 app.add_typer(sinks_cli.forward_app, name="forward")
+app.command("gateway")(gateway_command)
 app.add_typer(privacy_cli.privacy_app, name="privacy")
 app.command()(privacy_cli.erase)
 

@@ -36,6 +36,7 @@ SECTIONS = {
     "retention": "retention rules and legal holds",
     "alerts": "alert rules",
     "privacy": "IP truncation, pseudonyms, redaction",
+    "gateway": "the OCI registry gateway (sealtrail.gateway)",
 }
 
 

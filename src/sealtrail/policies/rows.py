@@ -27,6 +27,7 @@ __all__ = [
     "policy_version",
     "save_policy",
     "tag_rows",
+    "tags_at_digest",
 ]
 
 _MAX_CACHED_SCOPES = 10_000
@@ -195,3 +196,9 @@ def tag_rows(
         params.append(registry)
     rows = read(sql + " ORDER BY t.name, r.registry LIMIT ?", (*params, limit))
     return [_tag(row) for row in rows]
+
+
+def tags_at_digest(read: Read, registry: str, repository: str, digest: str) -> list[TagState]:
+    """The tags of one repository of one registry that point at ``digest``, by name."""
+    sql = f"{_TAG_SELECT} WHERE r.registry = ? AND r.name = ? AND t.digest = ? ORDER BY t.name"
+    return [_tag(row) for row in read(sql, (registry, repository, digest))]

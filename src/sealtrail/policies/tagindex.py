@@ -10,6 +10,9 @@ notifications, ``sealtrail tags sync``):
   outcome ``denied`` naming the reason is recorded and ``Denied`` raised. Re-pushing the same
   digest changes nothing.
 - ``record_delete``: delete a tag; refused the same way when it is immutable.
+- ``refuse``: the refusal alone, deciding before a change is made (nothing changes when allowed).
+- ``record_manifest_delete``: delete a manifest, and with it the tags pointing at it (as a
+  registry does); refused, with a denied ``tag.delete``, when one of those tags is immutable.
 - ``set_immutable``: a manual toggle (``tag.immutability_change`` with trigger ``manual``). This is
   the only way to make a tag mutable again; a later push that a policy matches makes it immutable
   again (policies are evaluated on every push).
@@ -52,6 +55,7 @@ from sealtrail.policies.rows import (
     find_tag,
     policy_version,
     tag_rows,
+    tags_at_digest,
 )
 from sealtrail.store.base import WriteView
 
@@ -168,6 +172,87 @@ class TagIndex:
         self.ledger.append_in_transaction(work)
         if refusal:
             raise Denied(refusal[0][1])
+
+    def record_manifest_delete(
+        self,
+        registry: str,
+        repository: str,
+        digest: str,
+        actor: Mapping[str, Any],
+        *,
+        also: Events = (),
+    ) -> list[TagState]:
+        """Remove the tags pointing at manifest ``digest`` from the index, recording a
+        ``tag.delete`` for each; ``Denied`` (and a denied ``tag.delete`` on the record) when one of
+        them is immutable. Answers the tags removed."""
+        check_registry(registry)
+        check_repository(repository)
+        check_digest(digest)
+        extra, refusal = list(also), []
+        removed: list[TagState] = []
+
+        def work(view: WriteView, size: int) -> Events:
+            states = tags_at_digest(view.execute, registry, repository, digest)
+            locked = [state for state in states if state.immutable]
+            if locked:
+                refusal.append(self._refusal(view.execute, "tag.delete", actor, locked[0], None))
+                return refusal[-1][0]
+            now, events = self._now(), []
+            for state in states:
+                view.execute(
+                    "DELETE FROM tags WHERE name = ? AND repository_id ="
+                    " (SELECT id FROM repositories WHERE registry = ? AND name = ?)",
+                    (state.key.tag, registry, repository),
+                )
+                details = {"previous_digest": digest, "immutable": False, "with_manifest": True}
+                events.append(tag_event("tag.delete", now, dict(actor), state.key, None, details))
+            removed[:] = states
+            return [*events, *extra]
+
+        self.ledger.append_in_transaction(work)
+        if refusal:
+            raise Denied(f"manifest {digest} is tagged: {refusal[0][1]}")
+        return removed
+
+    def refuse(
+        self,
+        registry: str,
+        repository: str,
+        actor: Mapping[str, Any],
+        *,
+        tag: str | None = None,
+        digest: str | None = None,
+    ) -> None:
+        """Decide before acting, change nothing: ``Denied`` (and the denied event recorded) when
+        moving ``tag`` to ``digest``, deleting ``tag`` (no digest) or deleting manifest
+        ``digest`` (no tag) would be refused. For producers that record the change itself only
+        once it happened (the gateway: ``record_push`` / ``record_delete`` after the registry)."""
+        refusal: list[tuple[list[dict[str, Any]], str]] = []
+
+        def work(view: WriteView, size: int) -> Events:
+            if tag is not None:
+                state = find_tag(view.execute, registry, repository, tag)
+                locked = [state] if state is not None and state.digest != digest else []
+            else:
+                assert digest is not None, "refuse: a tag, a digest or both"
+                locked = tags_at_digest(view.execute, registry, repository, digest)
+            locked = [state for state in locked if state.immutable]
+            if not locked:
+                return []
+            action = "tag.move" if tag is not None and digest is not None else "tag.delete"
+            refusal.append(
+                self._refusal(view.execute, action, actor, locked[0], digest if tag else None)
+            )
+            return refusal[-1][0]
+
+        self.ledger.append_in_transaction(work)
+        if refusal:
+            prefix = "" if tag is not None else f"manifest {digest} is tagged: "
+            raise Denied(prefix + refusal[0][1])
+
+    def tags_at(self, registry: str, repository: str, digest: str) -> list[TagState]:
+        """The tags of ``repository`` in ``registry`` that point at manifest ``digest``."""
+        return tags_at_digest(self.ledger.store.read, registry, repository, digest)
 
     def _refusal(
         self,
