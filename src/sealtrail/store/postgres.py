@@ -42,7 +42,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -149,10 +149,18 @@ CREATE TABLE immutability_policy_versions (
     PRIMARY KEY (uuid, version)
 );
 """
-_SCHEMA += _TAG_INDEX
+#: The alert follower's position, rules and sliding windows (``sealtrail.alerts``); SQLite's 5.
+_ALERTS = """
+CREATE TABLE alert_cursor (name TEXT PRIMARY KEY, evaluated BIGINT NOT NULL,
+                           updated_at TEXT NOT NULL);
+CREATE TABLE alert_rules (rule TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL, entries TEXT NOT NULL,
+                            PRIMARY KEY (rule, grp));
+"""
+_SCHEMA += _TAG_INDEX + _ALERTS
 
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX}
+_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _ALERTS}
 
 _GROUPABLE = {
     "action": "action",

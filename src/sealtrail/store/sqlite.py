@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -82,7 +82,18 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
 """,
     4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
+    5: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
 }
+
+#: Migration 5 to 6: the alert follower's position, its rules' fingerprints and their sliding
+#: windows (``sealtrail.alerts``), written in the transaction that appends their alerts.
+_ALERTS = """
+CREATE TABLE alert_cursor (name TEXT PRIMARY KEY, evaluated INTEGER NOT NULL,
+                           updated_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE alert_rules (rule TEXT PRIMARY KEY, fingerprint TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL, entries TEXT NOT NULL,
+                            PRIMARY KEY (rule, grp)) WITHOUT ROWID;
+"""
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
 _TAG_INDEX = """
