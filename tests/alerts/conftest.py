@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sealtrail.events import format_time, validate_event
+from sealtrail.ledger.log import Ledger
+
+ORIGIN = "test.example/alerts"
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -39,3 +46,22 @@ def event(
 
 def login_failed(at: datetime | float, **more: Any) -> dict[str, Any]:
     return event("auth.login_failed", at, **more)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_url(request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite, else a PostgreSQL URL with a fresh schema: the state tables on both."""
+    return request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+
+
+@pytest.fixture
+def ledger_dir(tmp_path: Path, engine_url: str | None) -> Path:
+    """A new ledger's directory (its records on the engine of ``engine_url``)."""
+    Ledger.create(tmp_path / "ledger", origin=ORIGIN, database_url=engine_url).close()
+    return tmp_path / "ledger"
+
+
+@pytest.fixture
+def ledger(ledger_dir: Path, engine_url: str | None) -> Iterator[Ledger]:
+    with Ledger.open(ledger_dir, database_url=engine_url) as opened:
+        yield opened
