@@ -39,7 +39,7 @@ from sealtrail.sinks.forwarding import Forwarder, LogFollower
 from sealtrail.sinks.transports import make_transport
 from sealtrail.store.base import WriteView
 
-__all__ = ["WEBHOOK_FORWARDER", "AlertFollower", "alert_followers", "alert_status"]
+__all__ = ["CURSOR", "WEBHOOK_FORWARDER", "AlertFollower", "alert_followers"]
 
 log = logging.getLogger("sealtrail.alerts")
 
@@ -218,18 +218,3 @@ def alert_followers(settings: Settings, ledger: Ledger) -> list[LogFollower]:
         followers.append(_webhook(config, ledger))
     followers.append(AlertFollower(config, ledger))
     return followers
-
-
-def alert_status(ledger: Ledger) -> dict[str, Any]:
-    """The stored position, lag and open windows of the alert follower, and the webhook's."""
-    size = ledger.size()
-    rows = ledger.store.read(_CURSOR, (CURSOR,))
-    evaluated = int(rows[0][0]) if rows else None
-    windows = ledger.store.read("SELECT rule, COUNT(*) FROM alert_windows GROUP BY rule")
-    delivered = ledger.store.get_meta(f"forwarder.{WEBHOOK_FORWARDER}.delivered")
-    return {
-        "evaluated": evaluated,
-        "lag": size - 1 - (evaluated if evaluated is not None else -1),
-        "open_windows": {rule: int(count) for rule, count in windows},
-        "webhook_delivered": int(delivered) if delivered is not None else None,
-    }
