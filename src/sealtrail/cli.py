@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sealtrail.access import AccessKeys, Role
+from sealtrail.alerts.cli import alerts_app
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
 from sealtrail.events import format_time, parse_time
@@ -41,6 +42,7 @@ app.add_typer(prove_app, name="prove")
 app.add_typer(db_app, name="db")
 app.add_typer(policies_app, name="policies")
 app.add_typer(tags_app, name="tags")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
