@@ -20,8 +20,8 @@ RULES = (
 
 
 def follower(ledger: Ledger, *rules: AlertRule, start: str = "beginning") -> AlertFollower:
-    config = AlertsConfig(rules=rules or RULES, start=start, batch=4)
-    return AlertFollower(config, ledger, persist_every=3600)
+    config = AlertsConfig(rules=rules or RULES, start=start, batch=4, save_interval=3600)
+    return AlertFollower(config, ledger)
 
 
 def drain(follower: AlertFollower) -> None:
@@ -52,13 +52,33 @@ def test_reopened_in_the_middle_of_a_window_the_alert_counts_across(
 ) -> None:
     with Ledger.open(ledger_dir, database_url=engine_url) as ledger:
         ledger.append_many([login_failed(0), login_failed(10)])
-        drain(follower(ledger))
+        stopping = follower(ledger)
+        drain(stopping)
+        stopping.close()  # a clean stop stores the position and the windows
         assert alert_status(ledger)["open_windows"] == {"logins": 1}
+        assert alert_status(ledger)["evaluated"] == 1
     with Ledger.open(ledger_dir, database_url=engine_url) as ledger:
         ledger.append(login_failed(20))
         drain(follower(ledger))
         assert [a["details"]["seqs"] for a in alerts(ledger)] == [[0, 1, 2]]
         assert alert_status(ledger)["open_windows"] == {}
+
+
+def test_after_a_crash_the_records_since_the_stored_state_are_counted_once(
+    ledger_dir: Path, engine_url: str | None
+) -> None:
+    with Ledger.open(ledger_dir, database_url=engine_url) as ledger:
+        ledger.append_many([login_failed(0), login_failed(1), login_failed(2)])
+        drain(follower(ledger))  # the alert (seq 3) is stored with the state after seq 2
+        ledger.append(login_failed(10))
+        drain(follower(ledger))  # counted, not stored: then a crash
+        ledger.append(login_failed(11))
+        drain(follower(ledger))  # another crash: seq 4 was read again, counted once
+        assert alert_status(ledger)["evaluated"] == 2
+    with Ledger.open(ledger_dir, database_url=engine_url) as ledger:
+        ledger.append(login_failed(12))
+        drain(follower(ledger))
+        assert [a["details"]["seqs"] for a in alerts(ledger)] == [[0, 1, 2], [4, 5, 6]]
 
 
 def test_records_are_evaluated_once_even_when_read_again(ledger: Ledger) -> None:
@@ -102,7 +122,9 @@ def test_a_follower_new_to_a_log_starts_at_its_end_by_default(ledger: Ledger) ->
 
 def test_windows_of_a_rule_whose_grouping_changed_are_dropped(ledger: Ledger) -> None:
     ledger.append_many([login_failed(0), login_failed(1)])
-    drain(follower(ledger))
+    before = follower(ledger)
+    drain(before)
+    before.close()
     regrouped = AlertRule("logins", "threshold", ("auth.login_failed",), threshold=3, window=60,
                           group_by="ip")  # fmt: skip
     changed = follower(ledger, regrouped)

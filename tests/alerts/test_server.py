@@ -65,6 +65,7 @@ def evaluated(server: RunningServer) -> int:
 
 ALERT_ENV = {
     "SEALTRAIL_ALERTS__POLL_INTERVAL": "0.05",
+    "SEALTRAIL_ALERTS__SAVE_INTERVAL": "0.2",
     "SEALTRAIL_ALERTS__RULES__FAILED_LOGINS_PER_ACTOR__THRESHOLD": "3",
     "SEALTRAIL_ALERTS__RULES__FAILED_LOGINS_PER_ACTOR__WINDOW": "3600",
 }
@@ -75,8 +76,9 @@ def environment(request: pytest.FixtureRequest) -> dict[str, str]:
     return {**ALERT_ENV, **engine_env(request)}
 
 
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
 def test_a_restart_in_the_middle_of_a_window_keeps_the_count(
-    tmp_path: Path, environment: dict[str, str]
+    tmp_path: Path, environment: dict[str, str], stop: str
 ) -> None:
     first = start_server(tmp_path / "data", env=environment)
     try:
@@ -84,6 +86,9 @@ def test_a_restart_in_the_middle_of_a_window_keeps_the_count(
         seqs = [post(first, writer, failed_login("mallory")) for _ in range(2)]
         eventually(lambda: evaluated(first) >= seqs[-1], "the first two to be evaluated")
         assert raised(first, "failed-logins-per-actor") == []
+        if stop == "SIGKILL":
+            first.process.kill()
+            first.process.wait()
     finally:
         first.stop()
     second = start_server(tmp_path / "data", env=environment)

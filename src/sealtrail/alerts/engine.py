@@ -90,15 +90,13 @@ _GROUPS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
 
 
 class _Rule:
-    """A rule's evaluator: ``observe`` one matching record, maybe a hit."""
+    """A rule's evaluator: ``observe`` one matching record (its time in µs), maybe a hit."""
 
     def __init__(self, rule: AlertRule) -> None:
         self.rule = rule
         self.outcomes = frozenset(rule.outcomes)
 
-    def observe(
-        self, seq: int, record: Mapping[str, Any], changed: set[tuple[str, str]]
-    ) -> Hit | None:
+    def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         raise NotImplementedError
 
     def _single(self, seq: int, record: Mapping[str, Any], reason: str) -> Hit:
@@ -113,20 +111,19 @@ class _Threshold(_Rule):
         self.span = round(rule.window * 1_000_000)
         self.group = _GROUPS[rule.group_by]
 
-    def observe(
-        self, seq: int, record: Mapping[str, Any], changed: set[tuple[str, str]]
-    ) -> Hit | None:
+    def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         key = self.group(record)
         if key is None:
             return None
         entries = self.windows.get(key)
         if entries is None:
             entries = self.windows[key] = deque()
-        micros = event_micros(record["time"])
         if not entries or entries[-1][0] <= micros:
             entries.append((micros, seq))
-        else:  # late: into its place
+        elif micros > entries[-1][0] - self.span:  # late, but inside: into its place
             entries.insert(bisect.bisect_right(entries, (micros, seq)), (micros, seq))
+        else:  # too late to count
+            return None
         horizon = entries[-1][0] - self.span
         while entries[0][0] <= horizon:
             entries.popleft()
@@ -156,10 +153,8 @@ class _OffHours(_Rule):
         self.start, self.end = rule.business_hours()
         self.days = frozenset(DAYS.index(day) for day in rule.days)
 
-    def observe(
-        self, seq: int, record: Mapping[str, Any], changed: set[tuple[str, str]]
-    ) -> Hit | None:
-        utc = _EPOCH + timedelta(microseconds=event_micros(record["time"]))
+    def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
+        utc = _EPOCH + timedelta(microseconds=micros)
         local = utc.astimezone(self.zone)
         if self.business(local):
             return None
@@ -187,9 +182,7 @@ class _AllowList(_Rule):
         self.exact = frozenset(p.lower() for p in rule.allowed if not _pattern(p))
         self.patterns = tuple(p.lower() for p in rule.allowed if _pattern(p))
 
-    def observe(
-        self, seq: int, record: Mapping[str, Any], changed: set[tuple[str, str]]
-    ) -> Hit | None:
+    def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         part: Any = record
         for name in self.path:
             part = part.get(name) if isinstance(part, Mapping) else None
@@ -207,9 +200,7 @@ def _pattern(text: str) -> bool:
 
 
 class _Match(_Rule):
-    def observe(
-        self, seq: int, record: Mapping[str, Any], changed: set[tuple[str, str]]
-    ) -> Hit | None:
+    def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         said = f": {record['message']}" if record.get("message") else ""
         reason = f"{record['action']} {record['outcome']} by {_who(record)}{said}"
         return self._single(seq, record, reason[:1000])
@@ -250,12 +241,15 @@ class AlertEngine:
     def observe(self, seq: int, record: Mapping[str, Any]) -> list[Hit]:
         """The hits one record causes, in rule order."""
         hits = []
-        for rule in self.routes(record["action"]):
-            if rule.outcomes and record["outcome"] not in rule.outcomes:
-                continue
-            hit = rule.observe(seq, record, self._changed)
-            if hit is not None:
-                hits.append(hit)
+        routes = self.routes(record["action"])
+        if routes:
+            micros = event_micros(record["time"])
+            for rule in routes:
+                if rule.outcomes and record["outcome"] not in rule.outcomes:
+                    continue
+                hit = rule.observe(seq, record, micros, self._changed)
+                if hit is not None:
+                    hits.append(hit)
         return hits
 
     def take_changes(self) -> list[tuple[str, str, list[Entry]]]:

@@ -2,15 +2,19 @@
 
 It is a ``LogFollower`` (``sealtrail.sinks.forwarding``), run by the server next to the
 forwarders. Its position (the last seq evaluated) and the rules' sliding windows are kept in the
-store (``alert_cursor``, ``alert_windows``) and written in the same transaction that appends the
-``alert.raised`` events of a step, so after a crash or a restart evaluation resumes where the
-stored state says, windows included: no record is counted twice and no alert is raised twice. A
-step that changed no window and raised nothing does not write; its position is stored at the next
-write, at most ``persist_every`` seconds later or when the follower stops (records evaluated again
-after a crash in between change nothing either).
+store (``alert_cursor``, ``alert_windows``), always together: a step that raises alerts writes the
+position, the windows changed since the last write and the ``alert.raised`` events in one
+transaction. Steps that raise nothing write at most every ``save_interval`` seconds, and when the
+follower stops. A crash in between loses nothing: evaluation restarts from the stored position
+with the stored windows and reads the records after it again, which changes the windows exactly
+as before (records never change) and cannot repeat an alert (every alert was stored with the
+state that includes it). So a restart in the middle of a window, clean or not, counts every
+record once.
 
-Each step reads the records after its position with their action column and decodes only those
-some rule concerns. A second server on the same PostgreSQL log runs its own follower; the stored
+Each step reads the records after its position (up to ``batch``) with their action column and
+decodes only those some rule concerns. A step that reached the end of the log waits
+``poll_interval`` before the next, so a busy log costs at most one write per interval, however
+many batches arrive. A second server on the same PostgreSQL log runs its own follower; the stored
 position is compared inside the transaction, so only one of them records a step, and the other
 reloads the stored state and goes on from there.
 
@@ -28,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from sealtrail.alerts.engine import ALERT_ACTION, AlertEngine, Entry, Hit, alert_event
+from sealtrail.alerts.engine import ALERT_ACTION, AlertEngine, Hit, alert_event
 from sealtrail.alerts.rules import AlertRule, AlertsConfig, parse_alerts
 from sealtrail.config import Settings
 from sealtrail.errors import SealtrailError
@@ -66,11 +70,10 @@ class AlertFollower(LogFollower):
 
     name = "alerts"
 
-    def __init__(self, config: AlertsConfig, ledger: Ledger, *, persist_every: float = 5.0) -> None:
+    def __init__(self, config: AlertsConfig, ledger: Ledger) -> None:
         super().__init__(ledger)
         self.config = config
         self.poll_interval = config.poll_interval
-        self.persist_every = persist_every
         self.rules = config.active()
         self.engine = AlertEngine(self.rules)
         self.position = -1  # last seq evaluated
@@ -112,16 +115,15 @@ class AlertFollower(LogFollower):
     def _step(self) -> int:
         start = self.position
         rows = self.ledger.store.read(_READ, (start, start + self.config.batch))
-        if not rows:
-            if self.position > self.stored and self._due():
-                self._store([], [])
-            return 0
-        hits = self.evaluate(rows)
-        self.position = int(rows[-1][0])
-        changes = self.engine.take_changes()
-        if hits or changes or self._due():
-            self._store(changes, hits)
+        hits = self.evaluate(rows) if rows else []
+        if rows:
+            self.position = int(rows[-1][0])
+        if hits or (self.position > self.stored and self._due()):
+            self._store(hits)
         return len(rows)
+
+    def caught_up(self, handled: int) -> bool:
+        return handled < self.config.batch
 
     def evaluate(self, rows: Sequence[tuple[Any, ...]]) -> list[Hit]:
         """The hits of ``(seq, action, leaf)`` rows; only leaves some rule concerns are read."""
@@ -133,11 +135,12 @@ class AlertFollower(LogFollower):
         return hits
 
     def _due(self) -> bool:
-        return time.monotonic() - self._stored_at >= self.persist_every
+        return time.monotonic() - self._stored_at >= self.config.save_interval
 
-    def _store(self, changes: Sequence[tuple[str, str, list[Entry]]], hits: Sequence[Hit]) -> None:
+    def _store(self, hits: Sequence[Hit]) -> None:
         """Store the position and changed windows, and append the alerts, in one transaction."""
         position, raised_at = self.position, format_time(self.ledger.clock.now())
+        changes = self.engine.take_changes()  # lost with a failed write: ``restore`` then
 
         def work(view: WriteView, size: int) -> list[dict[str, Any]]:
             rows = view.execute(_CURSOR, (CURSOR,))
@@ -168,7 +171,7 @@ class AlertFollower(LogFollower):
         """Store how far evaluation got, so a restart need not read those records again."""
         if self.position > self.stored and not self._lost:
             try:
-                self._store([], [])
+                self._store([])
             except SealtrailError as error:
                 log.warning("alerts: position not stored at stop: %s", error)
 

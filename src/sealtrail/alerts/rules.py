@@ -174,14 +174,15 @@ class AlertsConfig:
     webhook_ca_file: str = ""
     poll_interval: float = 0.5  # seconds between looks at the log when caught up
     batch: int = 2000  # records read per step
+    save_interval: float = 5.0  # seconds between writes of the state when no alert fires
 
     def __post_init__(self) -> None:
         if self.start not in ("beginning", "end"):
             raise ValidationError("alerts.start: beginning or end")
         if self.webhook_url and not self.webhook_secret:
             raise ValidationError("alerts.webhook_secret: required with webhook_url (signing)")
-        if self.poll_interval <= 0 or self.batch < 1:
-            raise ValidationError("alerts: poll_interval must be positive, batch at least 1")
+        if min(self.poll_interval, self.save_interval) <= 0 or self.batch < 1:
+            raise ValidationError("alerts: intervals must be positive, batch at least 1")
 
     def active(self) -> tuple[AlertRule, ...]:
         return tuple(rule for rule in self.rules if rule.enabled)

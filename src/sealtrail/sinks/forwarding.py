@@ -73,6 +73,11 @@ class LogFollower:
         """Handle the next records; how many (0: caught up)."""
         raise NotImplementedError
 
+    def caught_up(self, handled: int) -> bool:
+        """Whether a step that handled ``handled`` records reached the end of the log, so the
+        next waits ``poll_interval``."""
+        return handled == 0
+
     def close(self) -> None:
         """Release what the follower holds (called when ``run`` ends)."""
 
@@ -80,7 +85,7 @@ class LogFollower:
         """Follow the log until ``stopping`` is set."""
         try:
             while not self.stopping.is_set():
-                if self.step() == 0:
+                if self.caught_up(self.step()):
                     self.stopping.wait(self.poll_interval)
         except _Stopped:
             pass
