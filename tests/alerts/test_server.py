@@ -19,6 +19,7 @@ import pytest
 
 from sealtrail.events import format_time
 from tests.conftest import RunningServer, engine_env, start_server
+from tests.console.conftest import Console
 
 SECRET = "alert-webhook-secret"
 T = TypeVar("T")
@@ -177,5 +178,20 @@ def test_alerts_reach_the_webhook_signed_and_show_in_the_console(
         assert page.status_code == 200
         assert "failed-logins-per-actor" in page.text
         assert f"/events/{alert['seq']}" in page.text
+        hostile = '"><svg onload=alert(2)>'
+        post(server, writer, failed_login(hostile))
+        post(server, writer, failed_login(hostile))
+        eventually(lambda: len(raised(server, "failed-logins-per-actor")) == 2, "a second alert")
+        with Console(server) as auditor:
+            auditor.sign_in(server.key("auditor"))
+            page = auditor.get("/alerts")
+            assert page.status_code == 200
+            assert "<svg onload" not in page.text
+            assert "&lt;svg onload=alert(2)&gt;" in page.text
+            assert 'href="/alerts"' in page.text  # in the navigation
+        with Console(server) as user:
+            user.sign_in(server.key("user", actor="eve"))
+            assert user.get("/alerts").status_code == 403
+            assert 'href="/alerts"' not in user.get("/events").text
     finally:
         server.stop()
