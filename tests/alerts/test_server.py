@@ -4,24 +4,19 @@ and alerts in the console."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from sealtrail.events import format_time
+from tests.alerts.conftest import SECRET, Receiver
 from tests.conftest import RunningServer, engine_env, start_server
 from tests.console.conftest import Console
 
-SECRET = "alert-webhook-secret"
 T = TypeVar("T")
 
 
@@ -102,56 +97,6 @@ def test_a_restart_in_the_middle_of_a_window_keeps_the_count(
         assert alert["details"]["window_seconds"] == 3600
     finally:
         second.stop()
-
-
-class Receiver(ThreadingHTTPServer):
-    """A webhook receiver that checks the signature, refuses the first delivery (to be retried)
-    and keeps the alerts it accepted."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Hook)
-        self.alerts: list[dict[str, Any]] = []
-        self.refused = 0
-        self.bad_signatures = 0
-        self.arrived = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/alerts"
-
-
-class Hook(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(self.headers.get("X-Sealtrail-Signature", ""), expected):
-            self.server.bad_signatures += 1
-            status = 401
-        elif self.server.refused == 0:
-            self.server.refused += 1
-            status = 503
-        else:
-            self.server.alerts.extend(json.loads(body)["events"])
-            self.server.arrived.set()
-            status = 204
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    thread = threading.Thread(target=hook.serve_forever, daemon=True)
-    thread.start()
-    yield hook
-    hook.shutdown()
-    hook.server_close()
 
 
 def test_alerts_reach_the_webhook_signed_and_show_in_the_console(
