@@ -33,8 +33,7 @@ from typing import Any
 import orjson
 
 from sealtrail.alerts.engine import ALERT_ACTION, AlertEngine, Hit, alert_event
-from sealtrail.alerts.rules import AlertRule, AlertsConfig, parse_alerts
-from sealtrail.config import Settings
+from sealtrail.alerts.rules import AlertRule, AlertsConfig
 from sealtrail.errors import SealtrailError
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
@@ -211,9 +210,8 @@ def _webhook(config: AlertsConfig, ledger: Ledger) -> Forwarder:
     return forwarder
 
 
-def alert_followers(settings: Settings, ledger: Ledger) -> list[LogFollower]:
+def alert_followers(config: AlertsConfig, ledger: Ledger) -> list[LogFollower]:
     """What the server runs for ``[alerts]``: the rules' follower and the webhook, if any."""
-    config = parse_alerts(settings.section("alerts"))
     if not config.enabled:
         return []
     followers: list[LogFollower] = []

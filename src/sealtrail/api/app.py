@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sealtrail import errors
 from sealtrail.access import AccessKeys, Principal, Unauthenticated, client_fields
-from sealtrail.alerts import alert_followers
+from sealtrail.alerts import alert_followers, parse_alerts
 from sealtrail.api import console, events, export, keys, log
 from sealtrail.api import policies as immutability_policies
 from sealtrail.api.audit import AuditQueue
@@ -81,7 +81,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger.start_checkpointer()
         forwarding = Forwarding.from_settings(settings, ledger)
-        alerting = Followers(alert_followers(settings, ledger))
+        alerting = Followers(alert_followers(alerts, ledger))
         forwarding.start()
         alerting.start()
         yield
@@ -90,6 +90,7 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         state.audit.close()
         ledger.close()
 
+    alerts = parse_alerts(settings.section("alerts"))  # a bad rule stops the server here
     audit = AuditQueue(ledger)
     state = Server(
         settings,
