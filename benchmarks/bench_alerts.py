@@ -1,18 +1,20 @@
 """Claim: alert evaluation costs well under 20 µs per event and barely slows appends.
 
-A stream where nearly every event concerns some rule (a worst case): image pulls and package
-downloads by 50 actors (downloads per actor, the registry allow-list), failed logins from 200
-addresses (per actor and per address), policy changes (business hours in Europe/Berlin),
-immutability changes and a few requests no rule reads; every built-in rule on.
+Two streams in which nearly every event concerns some rule, every built-in rule on: image pulls
+and package downloads by 50 actors (downloads per actor, the registry allow-list), failed logins
+from 200 addresses (per actor and per address), immutability changes, policy changes (business
+hours in Europe/Berlin) and a few requests no rule reads.
 
+- typical: one event a second, policy changes rare; a few dozen alerts per 100,000 events.
+- storm: one event every 10 ms; an alert every ~20 events (every step then writes its alerts).
+
+Measured:
 - evaluation: ``AlertEngine.observe`` over decoded records (the rules themselves), and the
   follower's whole step per record (read from the store, decode what some rule concerns,
-  evaluate, store the changed windows and append the alerts in one transaction).
-- overhead: appending the stream in durable batches of 1,000 with the alert follower evaluating
-  in its thread meanwhile, against the same appends without alerts (the peer figure); how long the
-  follower took after the last append to have evaluated everything is reported beside it.
-
-The stream raises an alert every ~20 events, far more than a real log: every step then writes.
+  evaluate, store the state and append the alerts in one transaction), wall and CPU.
+- overhead: appending the typical stream in durable batches of 1,000 with the alert follower
+  evaluating in its thread meanwhile, against the same appends without alerts (the peer figure);
+  how long the follower took after the last append to have evaluated everything is reported too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,15 +44,26 @@ SECTION = {"registries": ["registry.example.com"], "timezone": "Europe/Berlin",
            "start": "beginning"}  # fmt: skip
 
 
-def mixed_event(i: int) -> dict[str, Any]:
-    """Event ``i`` of the stream, 10 ms after the one before."""
+@dataclass(frozen=True)
+class Run:
+    """One run of appends: seconds appending, seconds until evaluated after, CPU seconds."""
+
+    append: float
+    catch_up: float
+    cpu: float
+
+
+def mixed_event(i: int, storm: bool = False) -> dict[str, Any]:
+    """Event ``i`` of a stream: 1 s after the one before (a storm: 10 ms)."""
     event = pull_event(i)
-    event["time"] = format_time(T0 + timedelta(milliseconds=10 * i))
+    event["time"] = format_time(T0 + timedelta(milliseconds=(10 if storm else 1000) * i))
     event["actor"]["id"] = f"user{i % 50}"
     kind = i % 20
     if kind >= 10:
         del event["target"]
         event["action"] = OTHERS[kind - 10]
+        if kind == 15 and not storm and i % 1000 != 15:
+            event["action"] = "http.request"
     if event["action"] == "auth.login_failed":
         event["outcome"] = "failure"
         event["actor"]["ip"] = f"198.51.100.{i % 200}"
@@ -57,6 +71,14 @@ def mixed_event(i: int) -> dict[str, Any]:
         event["target"] = {"type": "tag", "id": f"team/app:v{i}", "repository": "team/app",
                            "tag": f"v{i}"}  # fmt: skip
     return event
+
+
+def written(directory: Path, stream: list[dict[str, Any]]) -> Path:
+    """A ledger holding ``stream``, no alerts evaluated."""
+    with Ledger.create(directory, origin=ORIGIN) as ledger:
+        for start in range(0, len(stream), BATCH):
+            ledger.append_many(stream[start : start + BATCH])
+    return directory
 
 
 def evaluation(records: list[dict[str, Any]]) -> float:
@@ -82,42 +104,44 @@ def follower_step(directory: Path, count: int) -> tuple[float, float, int]:
     return elapsed / count * 1e6, cpu / count * 1e6, raised
 
 
-def appends(
-    directory: Path, batches: list[list[dict[str, Any]]], alerts: bool
-) -> tuple[float, float]:
-    """Seconds to append every batch durably (with ``alerts``, the follower running meanwhile),
-    and then seconds until the follower has evaluated everything (0 without alerts)."""
+def appends(directory: Path, batches: list[list[dict[str, Any]]], alerts: bool) -> Run:
+    """Append every batch durably (with ``alerts``, the follower evaluating meanwhile), then
+    wait until the follower has evaluated everything."""
     with Ledger.create(directory, origin=ORIGIN) as ledger:
         follower = AlertFollower(parse_alerts(SECTION), ledger) if alerts else None
         followers = Followers([follower] if follower else [])
         followers.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for batch in batches:
             ledger.append_many(batch)
         appended = time.perf_counter()
         while follower is not None and follower.position < ledger.size() - 1:
             time.sleep(0.001)
-        caught_up = time.perf_counter()
+        done, cpu = time.perf_counter(), time.process_time() - cpu
         followers.stop()
-    return appended - started, caught_up - appended
+    return Run(appended - started, done - appended, cpu)
 
 
 def main() -> None:
     args = arguments(__doc__ or "").parse_args()
     logging.getLogger("sealtrail.alerts").setLevel(logging.ERROR)  # one line per alert otherwise
     count = 20_000 if args.quick else 100_000
-    stream = [mixed_event(i) for i in range(count)]
-    records = [validate_event(event) for event in stream]
-    observe_us = min(evaluation(records) for _ in range(3))
-    batches = [stream[start : start + BATCH] for start in range(0, count, BATCH)]
+    typical = [mixed_event(i) for i in range(count)]
+    storm = [mixed_event(i, storm=True) for i in range(count // 5)]
+    observe_us = min(evaluation([validate_event(e) for e in typical]) for _ in range(3))
+    storm_observe_us = min(evaluation([validate_event(e) for e in storm]) for _ in range(3))
+    batches = [typical[start : start + BATCH] for start in range(0, count, BATCH)]
     with scratch("alerts") as tmp:
         runs = [(appends(tmp / f"off{n}", batches, False), appends(tmp / f"on{n}", batches, True))
                 for n in range(ROUNDS)]  # fmt: skip
-        off = statistics.median(without[0] for without, _ in runs)
-        on = statistics.median(with_alerts[0] for _, with_alerts in runs)
-        behind = statistics.median(with_alerts[1] for _, with_alerts in runs)
         step_us, step_cpu_us, raised = follower_step(tmp / "off0", count)
-    slowdown = on / off
+        storm_us, storm_cpu_us, storm_raised = follower_step(written(tmp / "storm", storm),
+                                                             len(storm))  # fmt: skip
+    off = statistics.median(without.append for without, _ in runs)
+    on = statistics.median(with_alerts.append for _, with_alerts in runs)
+    behind = statistics.median(with_alerts.catch_up for _, with_alerts in runs)
+    cpu_off = statistics.median(without.cpu for without, _ in runs) / count * 1e6
+    cpu_on = statistics.median(with_alerts.cpu for _, with_alerts in runs) / count * 1e6
     result = Result(
         claim=f"alerts: {count:,} events, every built-in rule on, appended in batches of {BATCH:,}",
         unit="events/s",
@@ -128,22 +152,30 @@ def main() -> None:
         ratio=off / on,
         ratio_means="throughput with alerts / without; 1 means no overhead",
         target="evaluation < 20 µs/event; with alerts ≥ 0.8x the throughput without",
-        met=step_cpu_us < 20 and off / on >= 0.8,
+        met=max(observe_us, step_cpu_us) < 20 and off / on >= 0.8,
         notes=(
-            f"AlertEngine.observe: {observe_us:.2f} µs/event over decoded records",
-            f"follower step (read, decode, evaluate, store state, append alerts): "
-            f"{step_us:.2f} µs/event wall, {step_cpu_us:.2f} µs/event CPU; {raised:,} alerts",
-            f"append times are the median of {ROUNDS} alternating runs of each; after the last "
-            f"append the follower was done {behind:.2f} s later (poll_interval 0.5 s)",
-            f"overhead per appended event: {(on - off) / count * 1e6:.2f} µs "
-            f"({slowdown:.2f}x the time without alerts)",
+            f"AlertEngine.observe: {observe_us:.2f} µs/event typical, {storm_observe_us:.2f} "
+            "storm, over decoded records",
+            f"follower step (read, decode, evaluate, store state, append alerts), typical: "
+            f"{step_us:.2f} µs/event wall, {step_cpu_us:.2f} CPU, {raised:,} alerts",
+            f"follower step, storm of {len(storm):,}: {storm_us:.2f} µs/event wall, "
+            f"{storm_cpu_us:.2f} CPU, {storm_raised:,} alerts (each one a sealed event)",
+            f"append times: median of {ROUNDS} alternating runs of each; after the last append "
+            f"the follower was done {behind:.2f} s later (poll_interval 0.5 s)",
+            f"process CPU per appended event (appends, follower, until evaluated): "
+            f"{cpu_on:.1f} µs with alerts, {cpu_off:.1f} µs without (+{cpu_on - cpu_off:.1f} µs)",
         ),
         figures={
-            "catch_up_s": behind,
             "observe_us": observe_us,
             "step_us": step_us,
             "step_cpu_us": step_cpu_us,
             "alerts_raised": raised,
+            "storm_observe_us": storm_observe_us,
+            "storm_step_cpu_us": storm_cpu_us,
+            "storm_alerts_raised": storm_raised,
+            "catch_up_s": behind,
+            "cpu_us_with": cpu_on,
+            "cpu_us_without": cpu_off,
         },
     )
     report(result)
