@@ -59,18 +59,24 @@ class Hit:
         return len(self.seqs)
 
 
-_days: dict[str, int] = {}
+_minutes: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM:" -> µs since the epoch
 
 
 def event_micros(text: str) -> int:
     """A canonical record time (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) as µs since the epoch."""
-    days = _days.get(text[:10])
-    if days is None:
-        if len(_days) > 4096:
-            _days.clear()
-        days = _days[text[:10]] = date.fromisoformat(text[:10]).toordinal() - _EPOCH_ORDINAL
-    seconds = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-    return (days * 86400 + seconds) * 1_000_000 + int(text[20:26])
+    minute = _minutes.get(text[:17])
+    if minute is None:
+        minute = _minute_micros(text)
+    return minute + int(text[17:19]) * 1_000_000 + int(text[20:26])
+
+
+def _minute_micros(text: str) -> int:
+    if len(_minutes) > 4096:
+        _minutes.clear()
+    days = date.fromisoformat(text[:10]).toordinal() - _EPOCH_ORDINAL
+    minutes = (days * 24 + int(text[11:13])) * 60 + int(text[14:16])
+    _minutes[text[:17]] = minutes * 60_000_000
+    return minutes * 60_000_000
 
 
 def _time_text(micros: int) -> str:
@@ -78,7 +84,8 @@ def _time_text(micros: int) -> str:
 
 
 def _who(record: Mapping[str, Any]) -> str:
-    return str(record["actor"]["id"])
+    who: str = record["actor"]["id"]
+    return who
 
 
 _GROUPS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
@@ -110,6 +117,7 @@ class _Threshold(_Rule):
         self.windows: dict[str, deque[Entry]] = {}
         self.span = round(rule.window * 1_000_000)
         self.group = _GROUPS[rule.group_by]
+        self.id, self.threshold = rule.id, rule.threshold
 
     def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         key = self.group(record)
@@ -127,8 +135,8 @@ class _Threshold(_Rule):
         horizon = entries[-1][0] - self.span
         while entries[0][0] <= horizon:
             entries.popleft()
-        changed.add((self.rule.id, key))
-        if len(entries) < self.rule.threshold:
+        changed.add((self.id, key))
+        if len(entries) < self.threshold:
             return None
         hit = self._hit(key, entries)
         entries.clear()
@@ -185,7 +193,7 @@ class _AllowList(_Rule):
     def observe(self, seq: int, record: Record, micros: int, changed: Changed) -> Hit | None:
         part: Any = record
         for name in self.path:
-            part = part.get(name) if isinstance(part, Mapping) else None
+            part = part.get(name) if isinstance(part, dict) else None
         if not isinstance(part, str) or self.allowed(part.lower()):
             return None
         reason = f"{record['action']} by {_who(record)}: {self.rule.field} {part!r} is not allowed"
@@ -238,10 +246,15 @@ class AlertEngine:
             )
         return found
 
-    def observe(self, seq: int, record: Mapping[str, Any]) -> list[Hit]:
-        """The hits one record causes, in rule order."""
+    def observe(
+        self, seq: int, record: Mapping[str, Any], routes: tuple[_Rule, ...] | None = None
+    ) -> list[Hit]:
+        """The hits one record causes, in rule order (``routes``: its action's, when known)."""
         hits = []
-        routes = self.routes(record["action"])
+        if routes is None:
+            routes = self._routes.get(record["action"])
+            if routes is None:
+                routes = self.routes(record["action"])
         if routes:
             micros = event_micros(record["time"])
             for rule in routes:

@@ -129,8 +129,8 @@ class AlertFollower(LogFollower):
         hits: list[Hit] = []
         routes, observe, loads = self.engine.routes, self.engine.observe, orjson.loads
         for seq, action, leaf in rows:
-            if routes(action):
-                hits += observe(seq, loads(leaf))
+            if found := routes(action):
+                hits += observe(seq, loads(leaf), found)
         return hits
 
     def _due(self) -> bool:
