@@ -92,6 +92,8 @@ def test_records_are_evaluated_once_even_when_read_again(ledger: Ledger) -> None
 
 def test_two_followers_on_one_log_record_each_alert_once(ledger: Ledger) -> None:
     one, two = follower(ledger), follower(ledger)
+    one.restore()
+    two.restore()  # both start from the same stored state
     ledger.append_many([event("audit.verify", 0, outcome="failure"), login_failed(1)])
     drain(one)
     drain(two)  # its stored position moved under it: it takes the stored state
@@ -115,6 +117,7 @@ def test_a_step_without_effect_writes_nothing_until_the_follower_stops(ledger: L
 def test_a_follower_new_to_a_log_starts_at_its_end_by_default(ledger: Ledger) -> None:
     ledger.append_many([event("audit.verify", 0, outcome="failure")])
     late = follower(ledger, start="end")
+    late.restore()  # its first step would: the end is where the log is now
     ledger.append_many([event("audit.verify", 1, outcome="failure")])
     drain(late)
     assert [a["details"]["seqs"] for a in alerts(ledger)] == [[1]]
@@ -128,6 +131,7 @@ def test_windows_of_a_rule_whose_grouping_changed_are_dropped(ledger: Ledger) ->
     regrouped = AlertRule("logins", "threshold", ("auth.login_failed",), threshold=3, window=60,
                           group_by="ip")  # fmt: skip
     changed = follower(ledger, regrouped)
+    changed.restore()
     assert changed.engine.windows() == {"logins": {}}
     ledger.append(login_failed(2))
     drain(changed)

@@ -78,12 +78,12 @@ class AlertFollower(LogFollower):
         self.position = -1  # last seq evaluated
         self.stored = -1  # last seq evaluated as stored
         self._stored_at = time.monotonic()
-        self._lost = False  # a step failed to store: reload before the next
-        self.restore()
+        self._lost = True  # the state is to be read from the store (at the first step)
 
     def restore(self) -> None:
-        """Take the stored position and windows; the first time, store a position at the log's
-        start or end. Windows of rules that changed or are gone are dropped."""
+        """Take the stored position and windows (the first step does, in the follower's thread,
+        so a server starts without waiting for the write lock); the first time, store a position
+        at the log's start or end. Windows of rules that changed or are gone are dropped."""
         found: dict[str, Any] = {}
 
         def work(view: WriteView, size: int) -> list[dict[str, Any]]:
