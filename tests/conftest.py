@@ -113,7 +113,8 @@ class RunningServer:
 def start_server(directory: Path, *, env: dict[str, str] | None = None) -> RunningServer:
     """Init a ledger in ``directory`` if needed, serve it, wait until it answers. The records are
     in ``directory`` (SQLite) unless ``env`` sets ``SEALTRAIL_DATABASE_URL``."""
-    environ = {**os.environ, "SEALTRAIL_COOKIE_SECURE": "false", **(env or {})}
+    quiet = {"SEALTRAIL_COOKIE_SECURE": "false", "SEALTRAIL_ALERTS__ENABLED": "false"}
+    environ = {**os.environ, **quiet, **(env or {})}  # alerts on only where a test asks
     if not (directory / "signing.key").exists():
         subprocess.run(
             [SEALTRAIL, "init", "--dir", str(directory), "--origin", "test.example/log"],

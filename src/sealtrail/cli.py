@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sealtrail import importers
 from sealtrail.access import AccessKeys, Role
+from sealtrail.alerts.cli import alerts_app
 from sealtrail.config import from_environment, open_ledger
 from sealtrail.dockerfile.cli import audit_app
 from sealtrail.errors import SealtrailError, ValidationError, VerificationError
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(policies_app, name="policies")
 app.add_typer(tags_app, name="tags")
 app.add_typer(audit_app, name="audit")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,5 +1,5 @@
 """A ledger made before erasable fields gets the subject keys table on upgrade, on both engines
-(SQLite step 5, PostgreSQL step 2 for now: the next free steps when this was written)."""
+(SQLite step 5, PostgreSQL step 2)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sealtrail import errors
 from sealtrail.access import AccessKeys, Principal, Unauthenticated, client_fields
+from sealtrail.alerts import alert_followers, parse_alerts
 from sealtrail.api import console, events, export, keys, log, registry_hooks, vcs_hooks
 from sealtrail.api import policies as immutability_policies
 from sealtrail.api.audit import AuditQueue
@@ -42,7 +43,7 @@ from sealtrail.api.deps import (
 from sealtrail.config import Settings
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
-from sealtrail.sinks.forwarding import Forwarding
+from sealtrail.sinks.forwarding import Followers, Forwarding
 
 __all__ = ["create_app"]
 
@@ -80,12 +81,16 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger.start_checkpointer()
         forwarding = Forwarding.from_settings(settings, ledger)
+        alerting = Followers(alert_followers(alerts, ledger))
         forwarding.start()
+        alerting.start()
         yield
+        alerting.stop()
         forwarding.stop()
         state.audit.close()
         ledger.close()
 
+    alerts = parse_alerts(settings.section("alerts"))  # a bad rule stops the server here
     audit = AuditQueue(ledger)
     state = Server(
         settings,

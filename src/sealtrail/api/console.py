@@ -5,6 +5,7 @@
     GET  /events         search with the filters of ``GET /v1/events``, newest first, by cursor
     GET  /events/{seq}   one record, its inclusion proof, checked again in the browser (proof.js)
     GET  /stats          counts over time, by action, by outcome: inline SVG bars
+    GET  /alerts         the latest alerts (auditors), each linking to the records that set it off
     GET  /signin, POST /signin, POST /signout
     GET  /static/{name}  the console's stylesheet and script
 
@@ -40,6 +41,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from sealtrail.access import Principal, Role, Unauthenticated
+from sealtrail.alerts import alert_status, recent_alerts
 from sealtrail.api.deps import (
     SESSION_COOKIE,
     TooManyFailures,
@@ -446,6 +448,15 @@ def _row(seq: int, leaf: bytes) -> dict[str, Any]:
         "target": (event.get("target") or {}).get("id", ""),
         "message": event.get("message", ""),
     }
+
+
+@router.get("/alerts")
+def alerts_page(request: Request) -> Response:
+    """The latest alerts, newest first, and how far evaluation has got (auditors and admins)."""
+    _caller(request, Role.AUDITOR)
+    ledger = server(request).ledger
+    context = {"alerts": recent_alerts(ledger, PAGE_SIZE), "status": alert_status(ledger)}
+    return _page(request, "alerts.html", context)
 
 
 @router.get("/events/{seq}")

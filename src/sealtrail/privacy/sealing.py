@@ -41,6 +41,7 @@ from sealtrail.store.base import Store, WriteView
 __all__ = [
     "ERASED",
     "ERASED_ACTOR",
+    "SEALED_MARK",
     "SEALED_PREFIX",
     "Sealer",
     "StaleSubjectKey",
@@ -54,6 +55,7 @@ ERASED = "[erased]"
 #: The actor column of an erased subject's records (no pseudonym is left to link them).
 ERASED_ACTOR = "erased"
 _MARK = b'"' + SEALED_PREFIX.encode()
+SEALED_MARK = _MARK  # in a leaf's bytes, only where some field is sealed
 _NONCE = 12
 #: key id (16 bytes) and nonce + ciphertext + tag (at least 28 bytes), base64url without padding
 _ENVELOPE = re.compile(r"sealed:([A-Za-z0-9_-]{22}):[A-Za-z0-9_-]{38,}", re.ASCII)

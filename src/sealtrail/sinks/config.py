@@ -59,6 +59,7 @@ class ForwarderConfig:
     timeout: float = 10.0
     start: str = "beginning"  # a new forwarder starts at the log's beginning or its end
     enabled: bool = True
+    actions: tuple[str, ...] = ()  # forward only these actions (all when empty)
 
     def __post_init__(self) -> None:
         where = f"forwarders.{self.name}"
@@ -114,9 +115,17 @@ def _coerce(name: str, key: str, value: object) -> Any:
             return float(value) if isinstance(value, int | float | str) else _fail(value)
         if kind == "str" and isinstance(value, str):
             return value
+        if kind == "tuple[str, ...]" and isinstance(value, str):  # from the environment
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        if kind == "tuple[str, ...]" and isinstance(value, list) and _strings(value):
+            return tuple(value)
         raise TypeError(value)
     except (TypeError, ValueError):
         raise ValidationError(f"forwarders.{name}.{key}: {value!r} is not a {kind}") from None
+
+
+def _strings(values: list[Any]) -> bool:
+    return all(isinstance(item, str) for item in values)
 
 
 def _fail(value: object) -> Any:

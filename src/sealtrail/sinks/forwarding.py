@@ -6,6 +6,14 @@ reads the records after it, up to ``batch`` at a time, sends them through its tr
 then moves its position on, so a process killed at any moment sends the last batch again on
 restart and nothing is skipped.
 
+A forwarder whose ``actions`` are set forwards only the records of those actions (the alerts
+webhook forwards ``alert.raised``); its position is then the last such record delivered.
+
+Every forwarder is a ``LogFollower``: something that follows the log from a position it persists,
+handles the records after it in seq order and moves the position on only once they are handled,
+polling when caught up. The alert follower (``sealtrail.alerts``) is another; ``Followers`` runs
+any of them in threads in the server.
+
 A failed batch is sent again after a backoff that doubles from ``backoff_initial`` up to
 ``backoff_max``. After ``max_attempts`` failures the batch becomes a *dead letter*: kept in the
 metadata (``forwarder.NAME.dead_letter``: its seq range, the attempts, the last error, since when),
@@ -30,8 +38,9 @@ from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.sinks.config import ForwarderConfig, parse_forwarders
 from sealtrail.sinks.transports import DeliveryFailed, Transport, make_transport
+from sealtrail.store.base import Query
 
-__all__ = ["Forwarder", "Forwarding", "forwarder_status"]
+__all__ = ["Followers", "Forwarder", "Forwarding", "LogFollower", "forwarder_status"]
 
 log = logging.getLogger("sealtrail.sinks")
 
@@ -48,14 +57,51 @@ class _Stopped(Exception):
     """The forwarder was asked to stop while waiting to retry."""
 
 
-class Forwarder:
+class LogFollower:
+    """Follows one ledger's log from a persisted position: ``step`` handles the records after
+    it (some of them, in seq order) and moves it on once they are handled; ``run`` steps until
+    ``stopping`` is set, waiting ``poll_interval`` seconds whenever it is caught up."""
+
+    name = "follower"
+    poll_interval = 0.5
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.stopping = threading.Event()
+
+    def step(self) -> int:
+        """Handle the next records; how many (0: caught up)."""
+        raise NotImplementedError
+
+    def caught_up(self, handled: int) -> bool:
+        """Whether a step that handled ``handled`` records reached the end of the log, so the
+        next waits ``poll_interval``."""
+        return handled == 0
+
+    def close(self) -> None:
+        """Release what the follower holds (called when ``run`` ends)."""
+
+    def run(self) -> None:
+        """Follow the log until ``stopping`` is set."""
+        try:
+            while not self.stopping.is_set():
+                if self.caught_up(self.step()):
+                    self.stopping.wait(self.poll_interval)
+        except _Stopped:
+            pass
+        finally:
+            self.close()
+
+
+class Forwarder(LogFollower):
     """One forwarder over one ledger: its position, its transport, its retry loop."""
 
     def __init__(self, config: ForwarderConfig, ledger: Ledger, transport: Transport) -> None:
+        super().__init__(ledger)
         self.config = config
-        self.ledger = ledger
         self.transport = transport
-        self.stopping = threading.Event()
+        self.name = f"forwarder-{config.name}"
+        self.poll_interval = config.poll_interval
 
     def delivered(self) -> int:
         """The last seq delivered (-1: none); a new forwarder starting at the end begins there."""
@@ -77,7 +123,12 @@ class Forwarder:
 
     def _next_batch(self) -> list[tuple[int, bytes]]:
         first = self.delivered() + 1
-        records = self.ledger.store.read_records(first, first + self.config.batch)
+        if self.config.actions:
+            chosen = Query(actions=self.config.actions, after_seq=first - 1, oldest_first=True,
+                           limit=self.config.batch)  # fmt: skip
+            records = self.ledger.store.query(chosen)
+        else:
+            records = self.ledger.store.read_records(first, first + self.config.batch)
         return [(r.seq, r.leaf) for r in records]
 
     def _delivered(self, batch: Sequence[tuple[int, bytes]]) -> None:
@@ -122,29 +173,19 @@ class Forwarder:
             log.error("forwarder %s: dead letter, seq %d-%d waits: %s", self.config.name,
                       batch[0][0], batch[-1][0], error)  # fmt: skip
 
-    def run(self) -> None:
-        """Follow the log until ``stopping`` is set."""
-        try:
-            while not self.stopping.is_set():
-                if self.step() == 0:
-                    self.stopping.wait(self.config.poll_interval)
-        except _Stopped:
-            pass
-        finally:
-            self.transport.close()
+    def close(self) -> None:
+        self.transport.close()
 
     def drain(self) -> None:
         """Deliver everything recorded now; a dead letter stops it with ``DeliveryFailed``."""
         size = self.ledger.size()
         try:
             while self.delivered() + 1 < size:
-                first = self.delivered() + 1
-                batch = [
-                    (r.seq, r.leaf)
-                    for r in self.ledger.store.read_records(first, first + self.config.batch)
-                ]
+                batch = [(seq, leaf) for seq, leaf in self._next_batch() if seq < size]
+                if not batch:
+                    break
                 self._deliver_or_fail(batch)
-                self.ledger.store.set_meta(_delivered_key(self.config.name), str(batch[-1][0]))
+                self._delivered(batch)
         finally:
             self.transport.close()
 
@@ -160,12 +201,35 @@ class Forwarder:
                 self.stopping.wait(self._backoff(attempt))
 
 
-class Forwarding:
+class Followers:
+    """Log followers of one process, each in its own thread."""
+
+    def __init__(self, followers: Sequence[LogFollower]) -> None:
+        self.followers = list(followers)
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for follower in self.followers:
+            thread = threading.Thread(
+                target=follower.run, daemon=True, name=f"sealtrail-{follower.name}"
+            )
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        for follower in self.followers:
+            follower.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        self.threads = []
+
+
+class Forwarding(Followers):
     """The configured forwarders of one process, each in its own thread."""
 
     def __init__(self, forwarders: Sequence[Forwarder]) -> None:
+        super().__init__(forwarders)
         self.forwarders = list(forwarders)
-        self.threads: list[threading.Thread] = []
 
     @classmethod
     def from_settings(
@@ -186,23 +250,6 @@ class Forwarding:
                 continue
             chosen.append(Forwarder(config, ledger, make_transport(config)))
         return cls(chosen)
-
-    def start(self) -> None:
-        for forwarder in self.forwarders:
-            thread = threading.Thread(
-                target=forwarder.run,
-                daemon=True,
-                name=f"sealtrail-forwarder-{forwarder.config.name}",
-            )
-            thread.start()
-            self.threads.append(thread)
-
-    def stop(self) -> None:
-        for forwarder in self.forwarders:
-            forwarder.stopping.set()
-        for thread in self.threads:
-            thread.join()
-        self.threads = []
 
     def drain(self) -> None:
         for forwarder in self.forwarders:

@@ -43,7 +43,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -150,7 +150,16 @@ CREATE TABLE immutability_policy_versions (
     PRIMARY KEY (uuid, version)
 );
 """
-_SCHEMA += _TAG_INDEX
+#: The alert follower's position, rules and sliding windows (``sealtrail.alerts``); SQLite's 6.
+_ALERTS = """
+CREATE TABLE IF NOT EXISTS alert_cursor (name TEXT PRIMARY KEY, evaluated BIGINT NOT NULL,
+                                         updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_rules (rule TEXT PRIMARY KEY,
+                                        fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL,
+                                          entries TEXT NOT NULL, PRIMARY KEY (rule, grp));
+"""
+_SCHEMA += _TAG_INDEX + _ALERTS
 
 #: Erasable personal fields: one key per subject (``sealtrail.privacy.sealing``).
 _SUBJECT_KEYS = """
@@ -160,7 +169,7 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 _SCHEMA += _SUBJECT_KEYS
 
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS}
+_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS, 3: _ALERTS}
 
 #: Tables ``scrub`` may rewrite.
 _SCRUBBABLE = frozenset({"subject_keys"})

@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -86,7 +86,20 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
 CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
                                          key BLOB NOT NULL, created_at TEXT NOT NULL);
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
+    6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
 }
+
+#: Migration 6 to 7: the alert follower's position, its rules' fingerprints and their sliding
+#: windows (``sealtrail.alerts``), written in the transaction that appends their alerts.
+_ALERTS = """
+CREATE TABLE IF NOT EXISTS alert_cursor (name TEXT PRIMARY KEY, evaluated INTEGER NOT NULL,
+                                         updated_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_rules (rule TEXT PRIMARY KEY,
+                                        fingerprint TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL,
+                                          entries TEXT NOT NULL,
+                                          PRIMARY KEY (rule, grp)) WITHOUT ROWID;
+"""
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
 _TAG_INDEX = """

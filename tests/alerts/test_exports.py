@@ -1,0 +1,24 @@
+"""Each module of sealtrail.alerts lists what it defines in ``__all__`` (ruff sorts it)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+MODULES = ["engine", "follower", "rules", "status"]  # cli: commands
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_names_every_public_definition(name: str) -> None:
+    module = importlib.import_module(f"sealtrail.alerts.{name}")
+    defined = {
+        key
+        for key, value in vars(module).items()
+        if not key.startswith("_")
+        and (inspect.isfunction(value) or inspect.isclass(value))
+        and value.__module__ == module.__name__
+    }
+    assert defined <= set(module.__all__), defined - set(module.__all__)
+    assert set(module.__all__) <= set(vars(module)), "names in __all__ that do not exist"
