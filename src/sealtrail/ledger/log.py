@@ -167,6 +167,7 @@ class Ledger:
         self._committer = _GroupCommit(self._commit)
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
+        self._last_reader = (-1, TileHashReader(store, self._tiles, size=0))
         self._roots: dict[int, bytes] = {}  # root hash by tree size; sizes never change roots
         self._known_size = 0  # a size the log has reached (it only grows)
         self._stop = threading.Event()
@@ -405,8 +406,13 @@ class Ledger:
             self._roots[size] = root
         return root
 
-    def _reader(self, size: int | None = None) -> TileHashReader:
-        return TileHashReader(self.store, self._tiles, size=size)
+    def _reader(self, size: int) -> TileHashReader:
+        """A hash reader for the tree of ``size``, kept while proofs ask for the same size."""
+        cached_size, reader = self._last_reader
+        if cached_size != size:
+            reader = TileHashReader(self.store, self._tiles, size=size)
+            self._last_reader = (size, reader)
+        return reader
 
     # checkpoints
 
