@@ -24,7 +24,6 @@ from sealtrail.errors import ValidationError
 from sealtrail.ledger.merkle import (
     HASH_SIZE,
     node_hashes,
-    root_from_leaf_hashes,
     split_stored_hash_index,
 )
 
@@ -136,7 +135,7 @@ def hash_from_tile(tile: Tile, data: bytes, index: int) -> bytes:
         raise ValidationError(f"tile {tile.path()} holds {len(data)} bytes, {end} needed")
     if r == 0:
         return data[start:end]
-    return root_from_leaf_hashes(_split_hashes(data[start:end]))
+    return _complete_root(data[start:end])
 
 
 class TileReader(Protocol):
@@ -300,8 +299,8 @@ def append_leaves(
         for leaf_hash in incoming:
             buffer += leaf_hash
             if len(buffer) == FULL_TILE_BYTES:
-                writes[(level, n)] = bytes(buffer)
-                promoted.append(root_from_leaf_hashes(_split_hashes(buffer)))
+                writes[(level, n)] = full = bytes(buffer)
+                promoted.append(_complete_root(full))
                 n += 1
                 buffer.clear()
         if buffer:
@@ -339,5 +338,8 @@ def decode_entry_bundle(data: bytes) -> list[bytes]:
     return entries
 
 
-def _split_hashes(data: bytes | bytearray) -> list[bytes]:
-    return [bytes(data[i : i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]
+def _complete_root(row: bytes) -> bytes:
+    """The root over a power-of-two number of hashes: the rows above, halving to one hash."""
+    while len(row) > HASH_SIZE:
+        row = node_hashes(row)
+    return row
