@@ -6,8 +6,9 @@
       verifier.keys    every verifier key the ledger has had, current last
 
 An append returns only after its batch is committed and fsynced. Appends from many threads are
-coalesced: the first caller to find no commit running becomes the leader and commits everything
-queued so far in one transaction; the others wait for it (``_GroupCommit``). Appends from other
+coalesced: callers validate their events in their own thread and queue them; one committer
+thread commits everything queued in one transaction, once every appender in flight has queued
+(or after at most 2 ms), and wakes the callers it served (``_GroupCommit``). Appends from other
 processes are serialised by the store's write transaction.
 """
 
