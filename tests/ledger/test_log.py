@@ -83,6 +83,35 @@ def test_concurrent_threads_are_group_committed_without_gaps(ledger: Ledger) -> 
     assert ledger.verify().size == 32 * 40
 
 
+def test_threads_with_invalid_or_empty_batches_leave_the_group_commit_flowing(
+    ledger: Ledger,
+) -> None:
+    """A thread whose batch is invalid or empty leaves the group it was counted in; the others'
+    appends still commit, and each thread gets its own outcome."""
+    outcomes: dict[int, object] = {}
+
+    def worker(t: int) -> None:
+        for i in range(20):
+            if t % 3 == 0:
+                with pytest.raises(ValidationError, match="event 0"):
+                    ledger.append({"action": "bad"})
+            elif t % 3 == 1:
+                assert ledger.append_many([]) == []
+            else:
+                ledger.append(pull_event(t * 1000 + i))
+        outcomes[t] = "done"
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == list(range(12))
+    assert ledger.size() == 4 * 20
+    ledger.checkpoint()
+    assert ledger.verify().size == 4 * 20
+
+
 def _append_in_child(directory: str, offset: int, database_url: str | None) -> None:
     with Ledger.open(Path(directory), database_url=database_url) as ledger:
         for i in range(60):

@@ -23,6 +23,7 @@ from sealtrail.ledger.merkle import (
     consistency_proof_from_leaf_hashes,
     inclusion_proof_from_leaf_hashes,
     node_hash,
+    node_hashes,
     prove_record,
     prove_tree,
     record_hash,
@@ -205,6 +206,17 @@ def test_record_and_node_hashes_are_domain_separated() -> None:
         node_hash(CT_LEAVES[0], CT_LEAVES[1])
         == hashlib.sha256(b"\x01" + CT_LEAVES[0] + CT_LEAVES[1]).digest()
     )
+
+
+@given(st.lists(st.binary(min_size=HASH_SIZE, max_size=HASH_SIZE), max_size=40))
+def test_node_hashes_of_a_row_are_the_node_hashes_of_its_pairs(row: list[bytes]) -> None:
+    parents = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+    assert node_hashes(b"".join(row)) == b"".join(parents)
+
+
+def test_node_hashes_rejects_a_row_of_partial_hashes() -> None:
+    with pytest.raises(ValidationError, match="not whole hashes"):
+        node_hashes(bytes(HASH_SIZE + 1))
 
 
 def test_ct_leaf_hashes_match_the_known_subtree_hashes() -> None:

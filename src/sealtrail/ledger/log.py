@@ -6,8 +6,9 @@
       verifier.keys    every verifier key the ledger has had, current last
 
 An append returns only after its batch is committed and fsynced. Appends from many threads are
-coalesced: the first caller to find no commit running becomes the leader and commits everything
-queued so far in one transaction; the others wait for it (``_GroupCommit``). Appends from other
+coalesced: callers validate their events in their own thread and queue them; one committer
+thread commits everything queued in one transaction, once every appender in flight has queued
+(or after at most 2 ms), and wakes the callers it served (``_GroupCommit``). Appends from other
 processes are serialised by the store's write transaction.
 """
 
@@ -70,10 +71,16 @@ class Receipt:
     leaf_hash: bytes
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(slots=True)
 class _Pending:
     events: Sequence[tuple[PreparedEvent, IndexedFields]]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Lock = field(default_factory=_held_lock)  # released when committed or failed
     receipts: list[Receipt] | None = None
     error: BaseException | None = None
 
@@ -81,23 +88,52 @@ class _Pending:
 class _GroupCommit:
     """Group commit: one committer thread takes every append queued so far into one transaction.
 
-    Appenders queue a request and wait on its own event, so a commit wakes exactly the threads it
-    served; while the committer waits for the disk, the next group gathers in the queue.
+    Appenders queue a request and wait on its own lock, so a commit wakes exactly the threads it
+    served; while the committer waits for the disk, the next group gathers in the queue. Before
+    it starts a group, the committer waits (at most ``gather`` seconds) until every appender in
+    flight has queued its events: threads that a commit woke together, and that come back at
+    once, commit together again instead of splitting into two half groups that each pay for an
+    fsync. An appender that does not come back leaves the count when its call returns.
     """
 
     def __init__(
-        self, commit: Callable[[list[tuple[PreparedEvent, IndexedFields]]], list[Receipt]]
+        self,
+        commit: Callable[[list[tuple[PreparedEvent, IndexedFields]]], list[Receipt]],
+        gather: float = 0.002,
     ):
         self._commit = commit
+        self._gather = gather
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._counts = threading.Condition()
+        self._in_flight = 0  # appenders between entering submit and leaving it
+        self._queued = 0  # of them, those whose events wait in the queue
 
-    def submit(self, events: Sequence[tuple[PreparedEvent, IndexedFields]]) -> list[Receipt]:
-        self._ensure_thread()
-        mine = _Pending(events)
-        self._queue.put(mine)
-        mine.done.wait()
+    def submit(
+        self, prepare: Callable[[], Sequence[tuple[PreparedEvent, IndexedFields]]]
+    ) -> list[Receipt]:
+        """Commit the events ``prepare()`` returns in the next group and wait for it; the
+        committer counts this appender in from the start of ``prepare``."""
+        with self._counts:
+            self._in_flight += 1
+        try:
+            events = prepare()
+            if not events:
+                return []
+            self._ensure_thread()
+            mine = _Pending(events)
+            with self._counts:
+                self._queue.put(mine)
+                self._queued += 1
+                if self._queued == self._in_flight:
+                    self._counts.notify()
+            mine.done.acquire()
+        finally:
+            with self._counts:
+                self._in_flight -= 1
+                if self._queued == self._in_flight:
+                    self._counts.notify()
         if mine.error is not None:
             raise mine.error
         assert mine.receipts is not None
@@ -120,6 +156,8 @@ class _GroupCommit:
 
     def _run(self) -> None:
         while (first := self._queue.get()) is not None:
+            with self._counts:
+                self._counts.wait_for(lambda: self._queued >= self._in_flight, self._gather)
             group = [first]
             stop = False
             while not self._queue.empty():
@@ -128,6 +166,8 @@ class _GroupCommit:
                     stop = True
                     break
                 group.append(pending)
+            with self._counts:
+                self._queued -= len(group)
             self._lead(group)
             if stop:
                 return
@@ -143,7 +183,7 @@ class _GroupCommit:
             for pending in group:
                 pending.error = error
         for pending in group:
-            pending.done.set()
+            pending.done.release()
 
 
 class Ledger:
@@ -177,6 +217,7 @@ class Ledger:
         self._committer = _GroupCommit(self._commit)
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
+        self._last_reader = (-1, TileHashReader(store, self._tiles, size=0))
         self._roots: dict[int, bytes] = {}  # root hash by tree size; sizes never change roots
         self._known_size = 0  # a size the log has reached (it only grows)
         self._stop = threading.Event()
@@ -253,15 +294,15 @@ class Ledger:
         Sealed again, once, if an actor's key was erased by another process meanwhile."""
         events = events if isinstance(events, Sequence) else list(events)
         try:
-            return self.append_prepared(self.prepare(events))
+            return self._committer.submit(lambda: self.prepare(events))
         except StaleSubjectKey:
-            return self.append_prepared(self.prepare(events))
+            return self._committer.submit(lambda: self.prepare(events))
 
     def append_prepared(
         self, prepared: Sequence[tuple[PreparedEvent, IndexedFields]]
     ) -> list[Receipt]:
         """Store events that ``prepare`` validated, together, durably."""
-        return self._committer.submit(prepared) if prepared else []
+        return self._committer.submit(lambda: prepared)
 
     def prepare(
         self, events: Iterable[Mapping[str, Any]], view: WriteView | None = None
@@ -467,8 +508,13 @@ class Ledger:
             self._roots[size] = root
         return root
 
-    def _reader(self, size: int | None = None) -> TileHashReader:
-        return TileHashReader(self.store, self._tiles, size=size)
+    def _reader(self, size: int) -> TileHashReader:
+        """A hash reader for the tree of ``size``, kept while proofs ask for the same size."""
+        cached_size, reader = self._last_reader
+        if cached_size != size:
+            reader = TileHashReader(self.store, self._tiles, size=size)
+            self._last_reader = (size, reader)
+        return reader
 
     # checkpoints
 

