@@ -10,6 +10,7 @@ import psycopg
 from sealtrail.ledger.log import DATABASE, Ledger
 from sealtrail.policies import TagIndex
 from sealtrail.store.postgres import PostgresStore
+from sealtrail.store.sqlite import SCHEMA_VERSION
 from tests.policies.conftest import PUSHER, REGISTRY, digest
 
 TABLES = (
@@ -33,7 +34,7 @@ def test_sqlite_step_4_adds_the_tag_index(tmp_path: Path) -> None:
             conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with Ledger.open(tmp_path / "d") as ledger:
-        assert ledger.store.get_meta("schema_version") == "5"
+        assert ledger.store.get_meta("schema_version") == str(SCHEMA_VERSION)
         _pushes(ledger)
 
 

@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -82,7 +82,41 @@ CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
 """,
     4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
+    # 5: reserved for a step made on another branch at the same time (the merge fills it in)
+    5: lambda conn: None,
+    6: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
 }
+
+#: Migration 6 to 7: which record bodies retention removed, and the archive segments holding them
+#: (``sealtrail.retention``). Removing a record also removes its row of the text index.
+_RETENTION = """
+CREATE TABLE IF NOT EXISTS retention_segments (
+    name TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    end_seq INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    checkpoint_size INTEGER NOT NULL,
+    archived_at TEXT NOT NULL,
+    announced_seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS retention_ranges (
+    first_seq INTEGER PRIMARY KEY,
+    end_seq INTEGER NOT NULL,
+    segment TEXT NOT NULL
+);
+"""
+_RETENTION_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS records_text_removed AFTER DELETE ON records
+BEGIN DELETE FROM records_text WHERE rowid = old.seq; END
+"""
+
+
+def _create_retention(conn: sqlite3.Connection) -> None:
+    _execute_each(conn, _RETENTION)
+    conn.execute(_RETENTION_TRIGGER)
+
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
 _TAG_INDEX = """
@@ -203,7 +237,9 @@ class SQLiteStore:
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._writer = self._connect()
-        if create:
+        if create:  # pages freed by retention go back to the file system (``reclaim``)
+            self._writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            self._writer.execute("VACUUM")  # an empty file: instant; makes the mode stick
             self._writer.executescript(_SCHEMA)
             self._writer.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         self._migrate()
@@ -401,6 +437,32 @@ class SQLiteStore:
                 return False
             finally:
                 self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def disk_bytes(self) -> int:
+        """Bytes the ledger takes on disk: the database file and its write-ahead log."""
+        paths = (self.path, Path(f"{self.path}-wal"))
+        return sum(path.stat().st_size for path in paths if path.exists())
+
+    def reclaim(self, full: bool = False) -> None:
+        """Return the pages of removed records to the file system and empty the write-ahead log.
+
+        A ledger made with incremental auto-vacuum (every ledger made since retention exists)
+        frees its free pages in place (``PRAGMA incremental_vacuum``); an older one, or
+        ``full``, is rewritten once by ``VACUUM`` (which needs the database's size again in free
+        space while it runs, and holds the write lock meanwhile) and is incremental after that.
+        """
+        with self._write_lock:
+            conn = self._writer
+            try:
+                (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
+                if full or mode != 2:
+                    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                    conn.execute("VACUUM")
+                else:
+                    conn.execute("PRAGMA incremental_vacuum").fetchall()
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"{self.path}: reclaim failed: {error}") from error
 
     def add_key(self, key: ApiKeyRow) -> None:
         with self._write_lock:
