@@ -40,6 +40,7 @@ from sealtrail.store.base import Store
 __all__ = ["ProgressCallback", "VerifyReport", "check_announced", "removed_ranges", "verify_log"]
 
 ProgressCallback = Callable[[int, int], None]
+_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -194,17 +195,21 @@ def _rebuild(
 def _with_removed(
     rows: Iterator[list[tuple[int, bytes]]], removed: Sequence[tuple[int, int, str]], size: int
 ) -> Iterator[Sequence[tuple[int, bytes | None]]]:
-    """The stored records in seq order with every removed record in its place as ``None``; a
-    gap that no removed range covers is left for ``_check_positions`` to name."""
+    """The stored records in seq order with every removed record in its place as ``None``, in
+    chunks; a gap that no removed range covers is left for ``_check_positions`` to name."""
     ranges = [(start, end) for start, end, _ in removed]
-    position = 0
+    position, filled = 0, []
     for chunk in rows:
         contiguous = chunk[-1][0] - chunk[0][0] == len(chunk) - 1
         for run in [chunk] if contiguous else _runs(chunk):
-            yield from _chunked(_removed_between(ranges, position, run[0][0]))
-            yield run
+            filled += _removed_between(ranges, position, run[0][0])
+            filled += run
             position = run[-1][0] + 1
-    yield from _chunked(_removed_between(ranges, position, size))
+        if len(filled) >= _CHUNK:
+            yield from _chunked(filled)
+            filled = []
+    filled += _removed_between(ranges, position, size)
+    yield from _chunked(filled)
 
 
 def _runs(chunk: list[tuple[int, bytes]]) -> list[list[tuple[int, bytes]]]:
@@ -236,10 +241,10 @@ def _removed_between(
 
 
 def _chunked(
-    rows: list[tuple[int, bytes | None]], size: int = 10_000
+    rows: list[tuple[int, bytes | None]],
 ) -> Iterator[list[tuple[int, bytes | None]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
+    for i in range(0, len(rows), _CHUNK):
+        yield rows[i : i + _CHUNK]
 
 
 def check_announced(store: Store, removed: Sequence[tuple[int, int, str]]) -> None:
