@@ -42,6 +42,7 @@ from sealtrail.api.deps import (
 from sealtrail.config import Settings
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
+from sealtrail.retention.schedule import RetentionSchedule
 from sealtrail.sinks.forwarding import Forwarding
 
 __all__ = ["create_app"]
@@ -81,7 +82,10 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         ledger.start_checkpointer()
         forwarding = Forwarding.from_settings(settings, ledger)
         forwarding.start()
+        retention = RetentionSchedule.from_settings(settings, ledger)
+        retention.start()
         yield
+        retention.stop()
         forwarding.stop()
         state.audit.close()
         ledger.close()

@@ -459,7 +459,7 @@ class SQLiteStore:
                     conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
                     conn.execute("VACUUM")
                 else:
-                    conn.execute("PRAGMA incremental_vacuum").fetchall()
+                    conn.executescript("PRAGMA incremental_vacuum;")  # to the end: all pages
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: reclaim failed: {error}") from error
