@@ -5,9 +5,9 @@ One run (``apply_retention``):
 1. Sign a checkpoint covering the log; only records below its size are considered.
 2. Per action, the most specific rule gives a cutoff; the records older than it are read in seq
    order (one indexed query per action, merged), less those a legal hold matches.
-3. The expired records are cut into segments: a run of at least ``RANGE_MIN`` consecutive seqs
+3. The expired records are cut into segments: a run of at least ``range_min`` consecutive seqs
    becomes a *range* segment, shorter runs are gathered into a *records* segment; none holds more
-   than ``SEGMENT_RECORDS``. Each segment is written and fsynced (``segment.write_segment``),
+   than ``segment_records``. Each segment is written and fsynced (``segment.write_segment``),
    then, in one write transaction, its records are deleted (the count must be exactly the
    segment's, else another run got there first and nothing is changed) and the segment and its
    seq ranges are recorded. The hash tiles are never touched.
@@ -24,12 +24,15 @@ safe.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import heapq
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -46,8 +49,6 @@ from sealtrail.store.base import Query, StoredCheckpoint, WriteView
 
 __all__ = ["RetentionReport", "Segment", "apply_retention"]
 
-RANGE_MIN = 4096
-SEGMENT_RECORDS = 50_000
 MAX_SEGMENTS = 100  # per run, so the announcing event stays small; the next run goes on
 MAX_EVENT_RANGES = 64
 CHUNK = 10_000
@@ -119,7 +120,33 @@ def apply_retention(
     on_archived: Callable[[Segment], None] | None = None,
 ) -> RetentionReport:
     """One retention run (see the module docstring); ``on_archived`` is called after a segment
-    is written and before its records are removed."""
+    is written and before its records are removed. One run at a time per archive directory:
+    another one running there is a ``Conflict``."""
+    if dry_run:
+        return _run(ledger, settings, True, progress, on_archived)
+    with _exclusive(settings.archive):
+        return _run(ledger, settings, False, progress, on_archived)
+
+
+@contextmanager
+def _exclusive(archive: Path) -> Iterator[None]:
+    """Hold the archive directory's lock file (``flock``) for the run."""
+    archive.mkdir(parents=True, exist_ok=True)
+    with (archive / ".retention.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(f"{archive}: another retention run is in progress") from None
+        yield
+
+
+def _run(
+    ledger: Ledger,
+    settings: RetentionSettings,
+    dry_run: bool,
+    progress: Progress | None,
+    on_archived: Callable[[Segment], None] | None,
+) -> RetentionReport:
     started = time.perf_counter()
     checkpoint = ledger.checkpoint()
     report = RetentionReport(dry_run, checkpoint.size, bytes_before=ledger.store.disk_bytes())
@@ -228,7 +255,7 @@ class _SegmentWriter:
         if self.run and record[0] != self.run[-1][0] + 1:
             self._close_run(dry_run)
         self.run.append(record)
-        if len(self.run) >= SEGMENT_RECORDS:
+        if len(self.run) >= self.settings.segment_records:
             self._flush(self.scattered, dry_run)
             self._flush(self.run, dry_run)
         return len(self.report.segments) < MAX_SEGMENTS
@@ -238,13 +265,13 @@ class _SegmentWriter:
         self._flush(self.scattered, dry_run)
 
     def _close_run(self, dry_run: bool) -> None:
-        if len(self.run) >= RANGE_MIN:
+        if len(self.run) >= self.settings.range_min:
             self._flush(self.scattered, dry_run)
             self._flush(self.run, dry_run)
         else:
             self.scattered.extend(self.run)
             self.run.clear()
-            if len(self.scattered) >= SEGMENT_RECORDS:
+            if len(self.scattered) >= self.settings.segment_records:
                 self._flush(self.scattered, dry_run)
 
     def _flush(self, records: list[Record], dry_run: bool) -> None:

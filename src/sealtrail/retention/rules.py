@@ -15,12 +15,13 @@
     [retention.holds]          # name = search (the language of `sealtrail query`)
     case-2026-17 = "actor:alice repository:team/app"
 
-An age is a whole number and a unit: ``h`` hours, ``d`` days, ``w`` weeks, ``y`` years of 365
-days (a bare number is days). A record expires when its event ``time`` is older than its rule's
-age; a record that no rule matches is kept for ever, and so is every ``audit.retention`` event
-(it vouches for what retention removed). A pattern is an action (``http.request``), a category
-glob (``auth.*``) or any ``fnmatch`` glob; an exact action beats any glob, and between globs the
-one with more literal characters wins (``auth.login*`` beats ``auth.*``, which beats ``*``).
+An age is a whole number and a unit: ``s`` seconds, ``h`` hours, ``d`` days, ``w`` weeks,
+``y`` years of 365 days (a bare number is days; for ``interval``, hours). A record expires when
+its event ``time`` is older than its rule's age; a record that no rule matches is kept for ever,
+and so is every ``audit.retention`` event (it vouches for what retention removed). A pattern is
+an action (``http.request``), a category glob (``auth.*``) or any ``fnmatch`` glob; an exact
+action beats any glob, and between globs the one with more literal characters wins
+(``auth.login*`` beats ``auth.*``, which beats ``*``).
 A record matching any hold is never removed, whatever its age.
 """
 
@@ -48,8 +49,9 @@ __all__ = [
 #: Actions retention never removes.
 ALWAYS_KEPT = frozenset({"audit.retention"})
 VACUUM_MODES = ("incremental", "full", "none")
-_AGE = re.compile(r"([0-9]{1,6})\s*([hdwy]?)", re.ASCII)
-_UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_AGE = re.compile(r"([0-9]{1,6})\s*([shdwy]?)", re.ASCII)
+_UNIT = {"s": timedelta(seconds=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_UNIT["w"] = timedelta(weeks=1)
 _UNIT |= {"": _UNIT["d"], "y": timedelta(days=365)}
 _PATTERN = re.compile(r"[a-z0-9_.*?\[\]!-]+", re.ASCII)
 
@@ -98,6 +100,8 @@ class RetentionSettings:
     archive: Path = Path("archive")
     interval: float = 0.0  # seconds between the server's runs; 0: no schedule
     vacuum: str = "incremental"
+    range_min: int = 4096  # consecutive records that make a range segment (one range proof)
+    segment_records: int = 50_000  # records per segment at most
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any], directory: Path) -> RetentionSettings:

@@ -30,6 +30,7 @@ from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
 from sealtrail.sinks.config import ForwarderConfig, parse_forwarders
 from sealtrail.sinks.transports import DeliveryFailed, Transport, make_transport
+from sealtrail.store.base import Query
 
 __all__ = ["Forwarder", "Forwarding", "forwarder_status"]
 
@@ -76,9 +77,9 @@ class Forwarder:
         return len(batch)
 
     def _next_batch(self) -> list[tuple[int, bytes]]:
-        first = self.delivered() + 1
-        records = self.ledger.store.read_records(first, first + self.config.batch)
-        return [(r.seq, r.leaf) for r in records]
+        """The next records after the last delivered; records retention removed are skipped."""
+        after = Query(after_seq=self.delivered(), oldest_first=True, limit=self.config.batch)
+        return [(r.seq, r.leaf) for r in self.ledger.store.query(after)]
 
     def _delivered(self, batch: Sequence[tuple[int, bytes]]) -> None:
         self.ledger.store.set_meta(_delivered_key(self.config.name), str(batch[-1][0]))
@@ -138,11 +139,9 @@ class Forwarder:
         size = self.ledger.size()
         try:
             while self.delivered() + 1 < size:
-                first = self.delivered() + 1
-                batch = [
-                    (r.seq, r.leaf)
-                    for r in self.ledger.store.read_records(first, first + self.config.batch)
-                ]
+                batch = self._next_batch()
+                if not batch:
+                    return
                 self._deliver_or_fail(batch)
                 self.ledger.store.set_meta(_delivered_key(self.config.name), str(batch[-1][0]))
         finally:
