@@ -18,13 +18,18 @@ from sealtrail.ledger.note import Verifier
 from sealtrail.retention import RetentionSettings, apply_retention, verify_archive
 from sealtrail.sinks.export import plan_export, write_export
 from sealtrail.sinks.verify import bundle_path, verify_export
-from sealtrail.store.base import Query
+from sealtrail.store.base import Query, WriteView
 from tests.retention.conftest import actions_kept, event, settings
 
 
 def in_transaction(ledger: Ledger, sql: str, params: tuple[Any, ...] = ()) -> None:
     """Run one statement on the store's write connection, whichever the engine."""
-    ledger.append_in_transaction(lambda view, _: view.execute(sql, params) and [])
+
+    def work(view: WriteView, _: int) -> list[dict[str, Any]]:
+        view.execute(sql, params)
+        return []
+
+    ledger.append_in_transaction(work)
 
 
 def mixed(ledger: Ledger) -> None:
