@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,16 @@ from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.note import Verifier
 from sealtrail.retention import RetentionSettings, apply_retention, verify_archive
 from sealtrail.sinks.export import plan_export, write_export
+from sealtrail.sinks.forwarding import Forwarding
 from sealtrail.sinks.verify import bundle_path, verify_export
 from sealtrail.store.base import Query, WriteView
 from tests.retention.conftest import actions_kept, event, settings
+from tests.sinks.test_http_forwarding import (  # the receiver of the forwarding tests
+    SECRET,
+    Receiver,
+    first_seen_in_order,
+    settings_for,
+)
 
 
 def in_transaction(ledger: Ledger, sql: str, params: tuple[Any, ...] = ()) -> None:
@@ -253,3 +261,23 @@ def change_record(lines: list[bytes], seq: int) -> None:
             lines[i] = line.replace(b"192.0.2.7", b"192.0.2.8")
             return
     raise AssertionError(f"record {seq} is not in the segment")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(fail_every=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_forwarders_skip_archived_records(
+    ledger: Ledger, directory: Path, receiver: Receiver
+) -> None:
+    mixed(ledger)
+    apply_retention(ledger, settings(directory))
+    hook = {"kind": "webhook", "url": receiver.url + "/hook", "secret": SECRET}
+    Forwarding.from_settings(settings_for(hook=hook), ledger).drain()
+    assert first_seen_in_order(receiver.webhook) == list(range(6, 13))

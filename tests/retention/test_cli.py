@@ -107,6 +107,8 @@ def test_the_server_applies_retention_on_its_schedule(
             assert admin.get(f"/v1/events/{first + 1}").status_code == 200  # bob's: held
             assert admin.get("/v1/proofs/inclusion", params={"index": first}).status_code == 404
             assert admin.get(f"/events/{first}").status_code == 404
+            assert admin.get(f"/tile/entries/000.p/{first + 1}").status_code == 404
+            assert admin.get(f"/tile/entries/000.p/{first}").status_code == 200
             exported = admin.get("/v1/export", params={"q": "action:http.request"})
             actors = [orjson.loads(line)["actor"]["id"] for line in exported.text.splitlines()]
             assert [a for a in actors if a in ("alice", "bob", "carol")] == ["bob"]
