@@ -92,7 +92,7 @@ class RetentionReport:
     archived: int = 0  # removed into segments by this run
     segments: list[Segment] = field(default_factory=list)
     ranges: list[tuple[int, int]] = field(default_factory=list)
-    by_rule: dict[str, int] = field(default_factory=dict)
+    by_action: dict[str, int] = field(default_factory=dict)
     bytes_before: int = 0
     bytes_after: int = 0
     more: bool = False  # stopped at MAX_SEGMENTS: run again for the rest
@@ -188,8 +188,8 @@ def _count(ledger: Ledger, groups: dict[str, list[str]], size: int, report: Rete
     for cutoff, actions in groups.items():
         query = Query(actions=tuple(actions), until=cutoff, before_seq=size, limit=0)
         for action, count in ledger.store.count_by("action", query).items():
-            report.by_rule[action] = count
-    report.expired = sum(report.by_rule.values())
+            report.by_action[action] = count
+    report.expired = sum(report.by_action.values())
     return report.expired
 
 
@@ -389,7 +389,7 @@ def _event(
         "expired": report.expired,
         "held": report.held,
         "archived": report.archived,
-        "by_action": report.by_rule,
+        "by_action": report.by_action,
         "ranges": [list(pair) for pair in report.ranges[:MAX_EVENT_RANGES]],
         "ranges_total": len(report.ranges),
         "segments": [segment.announced() for segment in segments],

@@ -19,7 +19,7 @@ from sealtrail.retention.apply import RetentionReport, apply_retention
 from sealtrail.retention.rules import RetentionSettings
 from sealtrail.retention.segment import verify_archive
 
-__all__ = ["retention_app", "verify_archive_command"]
+__all__ = ["apply_command", "retention_app", "verify_archive_command"]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
