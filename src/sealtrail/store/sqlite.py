@@ -447,16 +447,15 @@ class SQLiteStore:
         """Return the pages of removed records to the file system and empty the write-ahead log.
 
         A ledger made with incremental auto-vacuum (every ledger made since retention exists)
-        frees its free pages in place (``PRAGMA incremental_vacuum``); an older one, or
-        ``full``, is rewritten once by ``VACUUM`` (which needs the database's size again in free
-        space while it runs, and holds the write lock meanwhile) and is incremental after that.
+        frees its free pages in place (``PRAGMA incremental_vacuum``). An older one, or ``full``,
+        is rewritten by ``VACUUM``, which needs the database's size again in free space and holds
+        the write lock while it runs (a database in WAL mode cannot switch to incremental).
         """
         with self._write_lock:
             conn = self._writer
             try:
                 (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
                 if full or mode != 2:
-                    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
                     conn.execute("VACUUM")
                 else:
                     conn.executescript("PRAGMA incremental_vacuum;")  # to the end: all pages
