@@ -127,3 +127,15 @@ def _await_retention(admin: object) -> dict[str, object]:
             return done[0]  # type: ignore[no-any-return]
         time.sleep(0.1)
     raise AssertionError("no retention run archived anything within a minute")
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        (["retention", "apply"], "Example: sealtrail retention apply"),
+        (["verify-archive"], "Example: sealtrail verify-archive"),
+    ],
+)
+def test_the_commands_document_themselves_with_an_example(command: list[str], example: str) -> None:
+    shown = subprocess.run([SEALTRAIL, *command, "--help"], capture_output=True, text=True)
+    assert example in shown.stdout
