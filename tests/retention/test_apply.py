@@ -281,3 +281,14 @@ def test_forwarders_skip_archived_records(
     hook = {"kind": "webhook", "url": receiver.url + "/hook", "secret": SECRET}
     Forwarding.from_settings(settings_for(hook=hook), ledger).drain()
     assert first_seen_in_order(receiver.webhook) == list(range(6, 13))
+
+
+def test_scattered_records_across_whole_tiles_are_each_proved(
+    ledger: Ledger, directory: Path, verifiers: list[Verifier]
+) -> None:
+    ledger.append_many([event("http.request", 100 if i % 3 else 1) for i in range(700)])
+    run = apply_retention(ledger, settings(directory))
+    (segment,) = run.segments
+    report = verify_archive(directory / "archive" / segment.name, verifiers)
+    assert (report.kind, report.count) == ("records", 466)
+    assert ledger.verify().removed == 466

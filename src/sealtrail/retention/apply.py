@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,15 @@ import orjson
 from sealtrail.errors import Conflict
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
-from sealtrail.ledger.merkle import prove_record, record_hash
-from sealtrail.ledger.tiles import TileHashReader, TileNodeCache
+from sealtrail.ledger.merkle import (
+    HASH_SIZE,
+    HashReader,
+    node_hash,
+    prove_record,
+    record_hash,
+    stored_hash_index,
+)
+from sealtrail.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileHashReader, TileNodeCache
 from sealtrail.retention.rules import RetentionSettings
 from sealtrail.retention.segment import HINT_BYTES, SegmentHeader, write_segment
 from sealtrail.sinks.bundle import BundleHeader, RecordProof, prove_range
@@ -315,9 +323,41 @@ class _SegmentWriter:
         if kind == "range":
             yield prove_range(size, start, end, self.reader).to_json()
         else:
-            for seq, _ in records:
-                yield RecordProof(seq, tuple(prove_record(size, seq, self.reader))).to_json()
+            for proof in _record_proofs(size, [seq for seq, _ in records], self.reader):
+                yield proof.to_json()
         yield {"count": len(records)}
+
+
+def _record_proofs(size: int, seqs: list[int], reader: HashReader) -> Iterator[RecordProof]:
+    """Inclusion proofs of ascending ``seqs`` in the tree of ``size``, tile by tile.
+
+    A complete level-0 tile is a complete subtree of 256 leaves: the path of each of its leaves
+    is 8 hashes inside the tile, from its leaf hashes, then the path of the tile's root, the same
+    for all of them. So a tile costs one ``prove_record`` and 255 node hashes, not one proof per
+    record; records of the partial tile at the right edge get their own proofs.
+    """
+    for n, grouped in groupby(seqs, key=lambda seq: seq // TILE_WIDTH):
+        group = list(grouped)
+        if (n + 1) * TILE_WIDTH > size or len(group) < 2:
+            yield from (RecordProof(seq, tuple(prove_record(size, seq, reader))) for seq in group)
+            continue
+        upper = tuple(prove_record(size, group[0], reader))[TILE_HEIGHT:]
+        rows = _tile_rows(reader, n)
+        for seq in group:
+            at = [((seq % TILE_WIDTH) >> r ^ 1) * HASH_SIZE for r in range(TILE_HEIGHT)]
+            lower = tuple(rows[r][a : a + HASH_SIZE] for r, a in enumerate(at))
+            yield RecordProof(seq, lower + upper)
+
+
+def _tile_rows(reader: HashReader, n: int) -> list[bytes]:
+    """The hashes of levels 0 to 7 of the complete level-0 tile ``n``, one bytes row each."""
+    indexes = [stored_hash_index(0, n * TILE_WIDTH + i) for i in range(TILE_WIDTH)]
+    rows = [b"".join(reader.read_hashes(indexes))]
+    while len(rows) < TILE_HEIGHT:
+        below = rows[-1]
+        pairs = range(0, len(below), 2 * HASH_SIZE)
+        rows.append(b"".join(node_hash(below[i : i + 32], below[i + 32 : i + 64]) for i in pairs))
+    return rows
 
 
 def _ranges(seqs: Sequence[int]) -> tuple[tuple[int, int], ...]:
