@@ -27,6 +27,7 @@ from sealtrail.ledger.log import Ledger
 from sealtrail.ledger.verify import VerifyReport
 from sealtrail.policies.cli import policies_app, tags_app
 from sealtrail.privacy import cli as privacy_cli
+from sealtrail.retention import cli as retention_cli
 from sealtrail.search import parse_search
 from sealtrail.sinks import cli as sinks_cli
 from sealtrail.store.base import Query
@@ -202,12 +203,19 @@ def _report(report: VerifyReport, as_json: bool) -> None:
                 "size": report.size,
                 "root": report.root.hex(),
                 "checkpoints": report.checkpoints,
+                "archived": report.removed,
                 "seconds": round(report.seconds, 3),
             }
         )
         return
+    archived = ""
+    if report.removed:
+        archived = (
+            f" ({report.removed} archived by retention: their hashes from the tiles, "
+            "in announced segments)"
+        )
     out.print(
-        f"ok: {report.size} records, {report.checkpoints} checkpoints verified, "
+        f"ok: {report.size} records{archived}, {report.checkpoints} checkpoints verified, "
         f"latest checkpoint at size {report.latest_checkpoint} ({report.seconds:.2f}s)"
     )
 
@@ -464,6 +472,8 @@ app.add_typer(sinks_cli.forward_app, name="forward")
 app.command("gateway")(gateway_command)
 app.add_typer(privacy_cli.privacy_app, name="privacy")
 app.command()(privacy_cli.erase)
+app.add_typer(retention_cli.retention_app, name="retention")
+app.command("verify-archive")(retention_cli.verify_archive_command)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ def test_sqlite_step_6_adds_the_alert_tables(tmp_path: Path) -> None:
             conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     with Ledger.open(tmp_path / "d") as ledger:
-        assert ledger.store.get_meta("schema_version") == str(sqlite.SCHEMA_VERSION) == "7"
+        assert ledger.store.get_meta("schema_version") == str(sqlite.SCHEMA_VERSION)
         _uses_alert_tables(ledger)
 
 
@@ -43,7 +43,7 @@ def test_postgres_step_3_adds_the_alert_tables(tmp_path: Path, postgres_url: str
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     postgres.PostgresStore(postgres_url, upgrade=True).close()
     with Ledger.open(tmp_path / "keys", database_url=postgres_url) as ledger:
-        assert ledger.store.get_meta("schema_version") == str(postgres.SCHEMA_VERSION) == "4"
+        assert ledger.store.get_meta("schema_version") == str(postgres.SCHEMA_VERSION)
         _uses_alert_tables(ledger)
 
 

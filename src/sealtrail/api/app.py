@@ -43,6 +43,7 @@ from sealtrail.api.deps import (
 from sealtrail.config import Settings
 from sealtrail.events import format_time
 from sealtrail.ledger.log import Ledger
+from sealtrail.retention.schedule import RetentionSchedule
 from sealtrail.sinks.forwarding import Followers, Forwarding
 
 __all__ = ["create_app"]
@@ -83,8 +84,11 @@ def create_app(settings: Settings, ledger: Ledger) -> FastAPI:
         forwarding = Forwarding.from_settings(settings, ledger)
         alerting = Followers(alert_followers(alerts, ledger))
         forwarding.start()
+        retention = RetentionSchedule.from_settings(settings, ledger)
         alerting.start()
+        retention.start()
         yield
+        retention.stop()
         alerting.stop()
         forwarding.stop()
         state.audit.close()

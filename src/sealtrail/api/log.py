@@ -78,6 +78,8 @@ def tile(request: Request, path: str) -> Response:
     if wanted.level == -1:
         first = wanted.n * TILE_WIDTH
         records = ledger.store.read_records(first, first + wanted.width)
+        if len(records) != wanted.width:
+            raise NotFound(f"{wanted.path()}: entries of it were archived by retention")
         body = encode_entry_bundle([r.leaf for r in records])
     else:
         (data,) = ledger.store.read_tiles([wanted])

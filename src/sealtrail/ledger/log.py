@@ -461,7 +461,10 @@ class Ledger:
     def entry(self, seq: int) -> bytes:
         records = self.store.read_records(seq, seq + 1)
         if not records:
-            raise NotFound(f"no record at index {seq} (size {self.size()})")
+            size = self.size()
+            if 0 <= seq < size:
+                raise NotFound(f"record {seq} was archived by retention: its body is not here")
+            raise NotFound(f"no record at index {seq} (size {size})")
         return records[0].leaf
 
     def query(self, query: Query) -> list[StoredRecord]:

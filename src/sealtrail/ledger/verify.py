@@ -10,14 +10,23 @@
    the reference: an older checkpoint that disagrees while the latest agrees is inconsistent.
 5. The stored tiles must give the same root as the rebuilt tree (proofs are served from them).
 
+Retention (``sealtrail.retention``) removes the bodies of expired records after archiving them;
+``retention_ranges`` says which. A removed record's leaf hash is read from the stored level-0
+tile instead of recomputed: it enters the rebuilt tree like any other, so a changed tile hash
+still makes the rebuilt root differ from the signed checkpoints. A gap no range covers is a
+missing record. Each archive segment must be announced by a sealed ``audit.retention`` event
+naming its file, digest and count, so removing bodies and writing the ranges is not enough to
+hide a deletion; ``sealtrail verify-archive`` checks the segment itself.
+
 The first fault raises ``VerificationError`` with ``.index`` and ``.reason``.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -28,9 +37,10 @@ from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
 from sealtrail.ledger.tiles import TILE_WIDTH, Tile, TileHashReader
 from sealtrail.store.base import Store
 
-__all__ = ["ProgressCallback", "VerifyReport", "verify_log"]
+__all__ = ["ProgressCallback", "VerifyReport", "check_announced", "removed_ranges", "verify_log"]
 
 ProgressCallback = Callable[[int, int], None]
+_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class VerifyReport:
     checkpoints: int
     latest_checkpoint: int | None
     seconds: float
+    removed: int = 0  # records whose bodies retention archived; their hashes come from tiles
 
     @property
     def entries_per_second(self) -> float:
@@ -65,7 +76,9 @@ def verify_log(
             reason="log_truncated",
             index=size,
         )
-    rebuilt = _rebuild(store, size, checkpoints, progress)
+    removed = removed_ranges(store)
+    rebuilt = _rebuild(store, size, checkpoints, removed, progress)
+    check_announced(store, removed)
     stored_root = tree_hash(size, TileHashReader(store)) if size else rebuilt.root()
     if stored_root != rebuilt.root():
         raise VerificationError(
@@ -73,7 +86,15 @@ def verify_log(
         )
     latest = checkpoints[-1].size if checkpoints else None
     elapsed = time.perf_counter() - started
-    return VerifyReport(size, rebuilt.root(), len(checkpoints), latest, elapsed)
+    count = sum(end - start for start, end, _ in removed)
+    return VerifyReport(size, rebuilt.root(), len(checkpoints), latest, elapsed, count)
+
+
+def removed_ranges(store: Store) -> list[tuple[int, int, str]]:
+    """The ``[start, end)`` ranges of records whose bodies retention removed, and the archive
+    segment of each, in seq order."""
+    rows = store.read("SELECT first_seq, end_seq, segment FROM retention_ranges ORDER BY first_seq")
+    return [(int(start), int(end), str(segment)) for start, end, segment in rows]
 
 
 def _open_checkpoints(store: Store, verifiers: Sequence[Verifier], origin: str) -> list[Checkpoint]:
@@ -107,12 +128,16 @@ class _Rebuild:
         self.disagreeing: list[Checkpoint] = []  # older checkpoints the rebuilt tree disagrees with
         self.last_agreed = 0
 
-    def add(self, chunk: list[tuple[int, bytes]]) -> None:
+    def add(self, chunk: Sequence[tuple[int, bytes | None]]) -> None:
         start = self.tree.size
         _check_positions(chunk, start)
+        stored = _stored_leaf_hashes(self.store, start, len(chunk))
         sha256 = hashlib.sha256
-        hashes = [sha256(b"\x00" + leaf).digest() for _, leaf in chunk]
-        _compare_with_tiles(self.store, chunk, hashes, start)
+        hashes = [
+            sha256(b"\x00" + leaf).digest() if leaf is not None else _removed(stored, start, i)
+            for i, (_, leaf) in enumerate(chunk)
+        ]
+        _compare_with_tiles(stored, chunk, hashes, start)
         offset = 0
         while self.pending and self.pending[0].size <= start + len(hashes):
             checkpoint = self.pending.pop(0)
@@ -146,10 +171,15 @@ class _Rebuild:
 
 
 def _rebuild(
-    store: Store, size: int, checkpoints: list[Checkpoint], progress: ProgressCallback | None
+    store: Store,
+    size: int,
+    checkpoints: list[Checkpoint],
+    removed: Sequence[tuple[int, int, str]],
+    progress: ProgressCallback | None,
 ) -> CompactRange:
     rebuild = _Rebuild(store, checkpoints)
-    for chunk in store.iter_rows(0, size):
+    rows = store.iter_rows(0, size)
+    for chunk in _with_removed(rows, removed, size) if removed else rows:
         rebuild.add(chunk)
         if progress is not None:
             progress(rebuild.tree.size, size)
@@ -162,7 +192,97 @@ def _rebuild(
     return rebuild.finish()
 
 
-def _check_positions(chunk: list[tuple[int, bytes]], start: int) -> None:
+def _with_removed(
+    rows: Iterator[list[tuple[int, bytes]]], removed: Sequence[tuple[int, int, str]], size: int
+) -> Iterator[Sequence[tuple[int, bytes | None]]]:
+    """The stored records in seq order with every removed record in its place as ``None``, in
+    chunks; a gap that no removed range covers is left for ``_check_positions`` to name."""
+    ranges = [(start, end) for start, end, _ in removed]
+    position, filled = 0, []
+    for chunk in rows:
+        contiguous = chunk[-1][0] - chunk[0][0] == len(chunk) - 1
+        for run in [chunk] if contiguous else _runs(chunk):
+            filled += _removed_between(ranges, position, run[0][0])
+            filled += run
+            position = run[-1][0] + 1
+        if len(filled) >= _CHUNK:
+            yield from _chunked(filled)
+            filled = []
+    filled += _removed_between(ranges, position, size)
+    yield from _chunked(filled)
+
+
+def _runs(chunk: list[tuple[int, bytes]]) -> list[list[tuple[int, bytes]]]:
+    """``chunk`` cut where its seqs jump."""
+    runs = [[chunk[0]]]
+    for row in chunk[1:]:
+        if row[0] == runs[-1][-1][0] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def _removed_between(
+    ranges: Sequence[tuple[int, int]], start: int, end: int
+) -> list[tuple[int, bytes | None]]:
+    """``(seq, None)`` for each seq in ``[start, end)`` a removed range covers, stopping at the
+    first one none covers."""
+    found: list[tuple[int, bytes | None]] = []
+    at = bisect.bisect_right(ranges, (start, 1 << 63)) - 1
+    position = start
+    while position < end and 0 <= at < len(ranges) and ranges[at][0] <= position:
+        stop = min(end, ranges[at][1])
+        found.extend((seq, None) for seq in range(position, stop))
+        if stop <= position:
+            break
+        position, at = stop, at + 1
+    return found
+
+
+def _chunked(
+    rows: list[tuple[int, bytes | None]],
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    for i in range(0, len(rows), _CHUNK):
+        yield rows[i : i + _CHUNK]
+
+
+def check_announced(store: Store, removed: Sequence[tuple[int, int, str]]) -> None:
+    """Every archive segment holding removed records is announced by a sealed
+    ``audit.retention`` event naming it with its digest and its count of records."""
+    counts: dict[str, tuple[int, int]] = {}  # segment: (first removed seq, records removed)
+    for start, end, segment in removed:
+        first, count = counts.get(segment, (start, 0))
+        counts[segment] = (min(first, start), count + end - start)
+    rows = store.read("SELECT name, sha256, count, announced_seq FROM retention_segments")
+    segments = {str(name): (str(sha), int(count), seq) for name, sha, count, seq in rows}
+    for name, (first, count) in counts.items():
+        sha, archived, seq = segments.get(name, ("", -1, None))
+        entry = _announcement(store, seq).get(name, {}) if seq is not None else {}
+        if (entry.get("sha256"), entry.get("count"), archived) != (sha, count, count):
+            raise VerificationError(
+                f"records from {first} were removed into the archive segment {name}, which no "
+                "sealed audit.retention event announces with this digest and count (an "
+                "interrupted `sealtrail retention apply` is finished by running it again)",
+                reason="removal_unannounced",
+                index=first,
+            )
+
+
+def _announcement(store: Store, seq: int) -> dict[str, dict[str, object]]:
+    """The segments the ``audit.retention`` event at ``seq`` announces, by file name."""
+    records = store.read_records(seq, seq + 1)
+    try:
+        event = orjson.loads(records[0].leaf) if records else {}
+        if event.get("action") != "audit.retention":
+            return {}
+        segments = event["details"]["segments"]
+        return {str(s["file"]): s for s in segments if isinstance(s, dict)}
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+        return {}
+
+
+def _check_positions(chunk: Sequence[tuple[int, bytes | None]], start: int) -> None:
     if chunk[0][0] == start and chunk[-1][0] == start + len(chunk) - 1:
         return
     for expected, (seq, _) in enumerate(chunk, start):
@@ -172,22 +292,40 @@ def _check_positions(chunk: list[tuple[int, bytes]], start: int) -> None:
             )
 
 
-def _compare_with_tiles(
-    store: Store, chunk: list[tuple[int, bytes]], hashes: list[bytes], start: int
-) -> None:
-    first_tile, last_tile = start // TILE_WIDTH, (start + len(chunk) - 1) // TILE_WIDTH
+def _stored_leaf_hashes(store: Store, start: int, count: int) -> bytes:
+    """The level-0 tile bytes covering leaves ``[start, start + count)``, from the tile holding
+    ``start`` on (``b""`` when tiles are missing: every record then differs from them)."""
+    first_tile, last_tile = start // TILE_WIDTH, (start + count - 1) // TILE_WIDTH
     tiles = [Tile(0, n) for n in range(first_tile, last_tile + 1)]
-    tiles[-1] = Tile(0, last_tile, (start + len(chunk) - 1) % TILE_WIDTH + 1)
+    tiles[-1] = Tile(0, last_tile, (start + count - 1) % TILE_WIDTH + 1)
     try:
-        stored = b"".join(store.read_tiles(tiles))
+        return b"".join(store.read_tiles(tiles))
     except SealtrailError:
-        stored = b""
+        return b""
+
+
+def _removed(stored: bytes, start: int, i: int) -> bytes:
+    """The stored leaf hash of the removed record ``start + i``: all that is left of it."""
+    at = (start % TILE_WIDTH + i) * HASH_SIZE
+    found = stored[at : at + HASH_SIZE]
+    if len(found) != HASH_SIZE:
+        raise VerificationError(
+            f"record {start + i} was removed by retention and its hash is missing from the tiles",
+            reason="record_missing",
+            index=start + i,
+        )
+    return found
+
+
+def _compare_with_tiles(
+    stored: bytes, chunk: Sequence[tuple[int, bytes | None]], hashes: list[bytes], start: int
+) -> None:
     offset = (start % TILE_WIDTH) * HASH_SIZE
     if stored[offset : offset + len(hashes) * HASH_SIZE] == b"".join(hashes):
         return
     for i, ((_, leaf), leaf_hash) in enumerate(zip(chunk, hashes, strict=True)):
         at = offset + i * HASH_SIZE
-        if stored[at : at + HASH_SIZE] != leaf_hash:
+        if leaf is not None and stored[at : at + HASH_SIZE] != leaf_hash:
             raise _fault(leaf, start + i)
 
 

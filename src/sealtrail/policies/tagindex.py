@@ -375,5 +375,8 @@ class TagIndex:
         return f"{ref.to_text()} is {status}: {reason_text(state, policy, by)}"
 
     def _actor_at(self, seq: int) -> str:
-        record = orjson.loads(self.ledger.entry(seq))
+        try:
+            record = orjson.loads(self.ledger.entry(seq))
+        except NotFound:  # archived by retention
+            return f"the actor of event {seq} (archived)"
         return str(record["actor"]["id"])

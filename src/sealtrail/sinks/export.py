@@ -61,10 +61,13 @@ class ExportPlan:
     size: int
     start: int
     end: int
+    archived: bool = False  # some records of [start, end) were archived by retention
 
     @property
     def kind(self) -> str:
-        return "range" if self.filters == _UNFILTERED else "records"
+        """A range export proves [start, end) complete; with filters, or records archived by
+        retention in the range, each exported record is proved on its own."""
+        return "range" if self.filters == _UNFILTERED and not self.archived else "records"
 
     def header(self) -> BundleHeader:
         return BundleHeader(
@@ -82,7 +85,7 @@ class ExportPlan:
             "start": self.start,
             "end": self.end,
             "filters": filters,
-        }
+        } | ({"archived_in_range": True} if self.archived else {})
 
 
 def plan_export(
@@ -108,7 +111,10 @@ def plan_export(
     plain = dataclasses.replace(
         filters, before_seq=None, after_seq=None, oldest_first=False, limit=_UNFILTERED.limit
     )
-    return ExportPlan(chosen, plain, stored.note, stored.size, begin, stop)
+    archived = ledger.store.read(
+        "SELECT 1 FROM retention_ranges WHERE first_seq < ? AND end_seq > ? LIMIT 1", (stop, begin)
+    )
+    return ExportPlan(chosen, plain, stored.note, stored.size, begin, stop, bool(archived))
 
 
 def export_leaves(ledger: Ledger, plan: ExportPlan) -> Iterator[tuple[int, bytes]]:

@@ -122,14 +122,11 @@ class Forwarder(LogFollower):
         return len(batch)
 
     def _next_batch(self) -> list[tuple[int, bytes]]:
-        first = self.delivered() + 1
-        if self.config.actions:
-            chosen = Query(actions=self.config.actions, after_seq=first - 1, oldest_first=True,
-                           limit=self.config.batch)  # fmt: skip
-            records = self.ledger.store.query(chosen)
-        else:
-            records = self.ledger.store.read_records(first, first + self.config.batch)
-        return [(r.seq, r.leaf) for r in records]
+        """The next records after the last delivered (of the chosen actions, when the forwarder
+        has some); records retention removed are skipped."""
+        after = Query(actions=self.config.actions, after_seq=self.delivered(), oldest_first=True,
+                      limit=self.config.batch)  # fmt: skip
+        return [(r.seq, r.leaf) for r in self.ledger.store.query(after)]
 
     def _delivered(self, batch: Sequence[tuple[int, bytes]]) -> None:
         self.ledger.store.set_meta(_delivered_key(self.config.name), str(batch[-1][0]))

@@ -27,7 +27,7 @@ from sealtrail.sinks.bundle import BundleHeader, RangeProof, RecordProof, root_f
 from sealtrail.sinks.export import BUNDLE_SUFFIX, DAILY_BUNDLE
 from sealtrail.sinks.formats import ExportFormat, export_format
 
-__all__ = ["ExportReport", "bundle_path", "verify_export"]
+__all__ = ["ExportReport", "bundle_path", "verify_bundle", "verify_export"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,26 @@ def verify_export(
     """Check ``export`` against its bundle; raise ``VerificationError`` at the first fault."""
     proofs = _lines(bundle or bundle_path(export))
     header = BundleHeader.from_json(_json(next(proofs, None), "bundle header"))
+    chosen = export_format(header.format)
+    checkpoint, count = verify_bundle(header, proofs, _records(export, chosen), verifiers)
+    return ExportReport(
+        chosen.name, header.kind, count, header.size, header.start, header.end, checkpoint.origin
+    )
+
+
+def verify_bundle(
+    header: BundleHeader,
+    proofs: Iterator[str],
+    records: Iterator[tuple[int, bytes]],
+    verifiers: Sequence[Verifier],
+) -> tuple[Checkpoint, int]:
+    """Check ``records`` (``(seq, leaf)`` in seq order) against a bundle: its parsed ``header``
+    and the lines after it (``proofs``, up to and including the trailer). The opened checkpoint
+    and the number of records proved; ``VerificationError`` at the first fault. Archive
+    segments (``sealtrail.retention``) carry the same bundles."""
     checkpoint = open_checkpoint(header.checkpoint, verifiers)
     if checkpoint.size != header.size:
         raise VerificationError("bundle size differs from its checkpoint's", reason="malformed")
-    chosen = export_format(header.format)
-    records = _records(export, chosen)
     if header.kind == "range":
         count = _verify_range(records, proofs, header, checkpoint)
     else:
@@ -69,9 +84,7 @@ def verify_export(
             f"the bundle proves {trailer.get('count')} records, the export has {count}",
             reason="record_missing",
         )
-    return ExportReport(
-        chosen.name, header.kind, count, header.size, header.start, header.end, checkpoint.origin
-    )
+    return checkpoint, count
 
 
 def _verify_range(

@@ -39,6 +39,9 @@ def copy_log(
     origin = source.get_meta("origin")
     if origin is None:
         raise Conflict("the source store has no origin: it is not a sealtrail ledger")
+    if source.read("SELECT 1 FROM retention_ranges LIMIT 1"):
+        raise Conflict("the source log has records archived by retention; copying it is not "
+                       "supported (their bodies are only in the archive)")  # fmt: skip
     if destination.get_meta("origin") not in (None, origin):
         raise Conflict("the destination holds another log (its origin differs)")
     destination.set_meta("origin", origin)

@@ -43,7 +43,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -161,6 +161,28 @@ CREATE TABLE IF NOT EXISTS alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL,
 """
 _SCHEMA += _TAG_INDEX + _ALERTS
 
+#: Which record bodies retention removed, and the archive segments holding them
+#: (``sealtrail.retention``); SQLite's schema step 7.
+_RETENTION = """
+CREATE TABLE IF NOT EXISTS retention_segments (
+    name TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    end_seq BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    bytes BIGINT NOT NULL,
+    checkpoint_size BIGINT NOT NULL,
+    archived_at TEXT NOT NULL,
+    announced_seq BIGINT
+);
+CREATE TABLE IF NOT EXISTS retention_ranges (
+    first_seq BIGINT PRIMARY KEY,
+    end_seq BIGINT NOT NULL,
+    segment TEXT NOT NULL
+);
+"""
+_SCHEMA += _RETENTION
+
 #: Erasable personal fields: one key per subject (``sealtrail.privacy.sealing``).
 _SUBJECT_KEYS = """
 CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
@@ -169,7 +191,7 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 _SCHEMA += _SUBJECT_KEYS
 
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS, 3: _ALERTS}
+_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS, 3: _ALERTS, 4: _RETENTION}
 
 #: Tables ``scrub`` may rewrite.
 _SCRUBBABLE = frozenset({"subject_keys"})
@@ -498,6 +520,24 @@ class PostgresStore:
         except StoreUnavailable:
             return False
         return bool(row is not None and not row[0])
+
+    def disk_bytes(self) -> int:
+        """Bytes the ledger's tables take, their indexes and TOAST included."""
+        sql = (
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        )
+        with self._read() as conn:
+            row = conn.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def reclaim(self, full: bool = False) -> None:
+        """``VACUUM`` the records: their space is reused by later appends, and empty pages at the
+        end of the table go back to the file system; ``full`` rewrites the table (``VACUUM
+        FULL``), giving all of it back but locking the records meanwhile."""
+        with self._read() as conn:
+            conn.execute("VACUUM FULL records" if full else "VACUUM records")
 
     def key_by_hash(self, secret_hash: str) -> ApiKeyRow | None:
         with self._read() as conn:

@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 60_000
 #: Readers (one connection per thread) read pages through a memory map of the database file,
 #: without a system call and a copy per page, and keep 16 MiB of pages (the default is 2 MiB,
@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
                                          key BLOB NOT NULL, created_at TEXT NOT NULL);
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
     6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
+    7: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
 }
 
 #: Migration 6 to 7: the alert follower's position, its rules' fingerprints and their sliding
@@ -107,6 +108,37 @@ CREATE TABLE IF NOT EXISTS alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL,
                                           entries TEXT NOT NULL,
                                           PRIMARY KEY (rule, grp)) WITHOUT ROWID;
 """
+
+#: Migration 7 to 8: which record bodies retention removed, and the archive segments holding them
+#: (``sealtrail.retention``). Removing a record also removes its row of the text index.
+_RETENTION = """
+CREATE TABLE IF NOT EXISTS retention_segments (
+    name TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    end_seq INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    checkpoint_size INTEGER NOT NULL,
+    archived_at TEXT NOT NULL,
+    announced_seq INTEGER
+);
+CREATE TABLE IF NOT EXISTS retention_ranges (
+    first_seq INTEGER PRIMARY KEY,
+    end_seq INTEGER NOT NULL,
+    segment TEXT NOT NULL
+);
+"""
+_RETENTION_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS records_text_removed AFTER DELETE ON records
+BEGIN DELETE FROM records_text WHERE rowid = old.seq; END
+"""
+
+
+def _create_retention(conn: sqlite3.Connection) -> None:
+    _execute_each(conn, _RETENTION)
+    conn.execute(_RETENTION_TRIGGER)
+
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
 _TAG_INDEX = """
@@ -227,7 +259,9 @@ class SQLiteStore:
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._writer = self._connect()
-        if create:
+        if create:  # pages freed by retention go back to the file system (``reclaim``)
+            self._writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            self._writer.execute("VACUUM")  # an empty file: instant; makes the mode stick
             self._writer.executescript(_SCHEMA)
             self._writer.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         self._migrate()
@@ -427,6 +461,31 @@ class SQLiteStore:
                 return False
             finally:
                 self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def disk_bytes(self) -> int:
+        """Bytes the ledger takes on disk: the database file and its write-ahead log."""
+        paths = (self.path, Path(f"{self.path}-wal"))
+        return sum(path.stat().st_size for path in paths if path.exists())
+
+    def reclaim(self, full: bool = False) -> None:
+        """Return the pages of removed records to the file system and empty the write-ahead log.
+
+        A ledger made with incremental auto-vacuum (every ledger made since retention exists)
+        frees its free pages in place (``PRAGMA incremental_vacuum``). An older one, or ``full``,
+        is rewritten by ``VACUUM``, which needs the database's size again in free space and holds
+        the write lock while it runs (a database in WAL mode cannot switch to incremental).
+        """
+        with self._write_lock:
+            conn = self._writer
+            try:
+                (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
+                if full or mode != 2:
+                    conn.execute("VACUUM")
+                else:
+                    conn.executescript("PRAGMA incremental_vacuum;")  # to the end: all pages
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"{self.path}: reclaim failed: {error}") from error
 
     def add_key(self, key: ApiKeyRow) -> None:
         with self._write_lock:
