@@ -1,0 +1,7 @@
+FROM openjdk:16
+
+COPY ./build/libs/*.jar ./
+
+EXPOSE 8080
+
+CMD java -jar ./*.jar
