@@ -1,0 +1,3 @@
+FROM node:14-alpine
+# tools
+RUN apk add git

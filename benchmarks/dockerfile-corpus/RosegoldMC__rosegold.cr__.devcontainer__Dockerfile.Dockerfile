@@ -1,0 +1,3 @@
+FROM crystallang/crystal:1.7.3-alpine
+
+RUN apk add --no-cache git bash

@@ -1,0 +1,11 @@
+FROM python:3.11
+
+COPY requirements.txt requirements.txt
+
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY /app /app
+
+EXPOSE 8000 
+
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
