@@ -166,3 +166,15 @@ def test_a_directory_is_searched_for_dockerfiles(tmp_path: Path) -> None:
         "repo/api/Dockerfile.production",
         "repo/web/web.Dockerfile",
     ]
+
+
+def test_an_unparsable_file_among_several_is_reported_and_the_rest_audited(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.Dockerfile").write_text("# FROM python:3.11\n# everything commented out\n")
+    (tmp_path / "b.Dockerfile").write_text(RISKY)
+    args = ["audit", "dockerfile", "a.Dockerfile", "b.Dockerfile", "--no-record", "-f", "json"]
+    result = run(*args, cwd=tmp_path, status=1)
+    assert result.stderr.strip() == "error: a.Dockerfile: file with no instructions"
+    [report] = orjson.loads(result.stdout)["reports"]
+    assert report["subject"] == "b.Dockerfile"

@@ -99,9 +99,11 @@ def audit_dockerfile(
     """
     settings = audit_config(config, ignore)
     threshold = Severity.parse(fail_on) if fail_on else None
-    reports = [_audit_one(path, settings) for path in dockerfiles(paths)]
+    reports, errors = _audit_each(dockerfiles(paths), settings)
     recording = None if no_record else Recording(directory, actor)
     _conclude(reports, recording, threshold, output_format, output)
+    if errors:
+        raise typer.Exit(1)
 
 
 @audit_app.command("image")
@@ -223,6 +225,22 @@ def _is_dockerfile(name: str) -> bool:
         or lowered.startswith("dockerfile.")
         or lowered.endswith(".dockerfile")
     )
+
+
+def _audit_each(paths: Sequence[Path], config: AuditConfig) -> tuple[list[AuditReport], int]:
+    """Audit every file; one that cannot be read or parsed is a line on stderr, not the end of
+    the run (a lone file still fails as before). Returns the reports and the number of errors."""
+    if len(paths) == 1:
+        return [_audit_one(paths[0], config)], 0
+    reports: list[AuditReport] = []
+    errors = 0
+    for path in paths:
+        try:
+            reports.append(_audit_one(path, config))
+        except ValidationError as error:
+            typer.echo(f"error: {error}", err=True)
+            errors += 1
+    return reports, errors
 
 
 def _audit_one(path: Path, config: AuditConfig) -> AuditReport:
