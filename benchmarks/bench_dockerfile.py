@@ -12,7 +12,9 @@ the agreement count. Peer:
 in-process is reported beside it. Best of ``RUNS`` runs each.
 
 Agreement is counted per (file, hadolint rule) pair, for the hadolint rules one of ours maps to
-(``Rule.hadolint``): both fire, or neither does. Every pair where we differ is printed.
+(``Rule.hadolint``): both fire, or neither does; hadolint runs with ``--disable-ignore-pragma``
+here, so an author's ``# hadolint ignore=`` comment (sealtrail reads none) does not count as a
+difference. Every pair where we differ is printed.
 ``checkov --framework dockerfile`` is timed too when a ``checkov`` is found (on PATH or in
 ``benchmarks/.data/checkov-venv``).
 """
@@ -75,7 +77,9 @@ def _fired(text: str, path: str) -> set[str] | None:
 
 def _hadolint_codes(hadolint: str, files: list[Path]) -> dict[str, set[str]]:
     done = subprocess.run(
-        [hadolint, "--no-fail", "-f", "json", *map(str, files)], capture_output=True, text=True
+        [hadolint, "--no-fail", "--disable-ignore-pragma", "-f", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
     )
     found: dict[str, set[str]] = {f.name: set() for f in files}
     for item in json.loads(done.stdout or "[]"):
