@@ -75,6 +75,11 @@ CASES = [
         f"{BASE}\nRUN apt-get update\nRUN apt-get install -y curl=1",
         run("apt-get update && apt-get install -y curl=1"),
     ),
+    (
+        "DF027",
+        f"{BASE}\nRUN apt-get update\nRUN apt-get dist-upgrade -y",
+        run("apt-get -q update && apt-get -q dist-upgrade -y"),
+    ),
     ("DF028", run("apt-get dist-upgrade -y"), run("apt-get upgrade -y")),
     (
         "DF029",

@@ -238,12 +238,16 @@ def _go_pins(ctx: AuditContext) -> Iterator[Hit]:
                 yield Hit("DF026", instruction, f"unpinned: {word}")
 
 
+# Subcommands that read the index just updated, so an update before them in the same RUN is used.
+_UPGRADES = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
+
+
 def _update_alone(ctx: AuditContext) -> Iterator[Hit]:
     for stage in ctx.dockerfile.stages:
         for instruction in stage.of("RUN"):
             found = ctx.commands_of(instruction)
             updates = [c for c in found if c.subcommand == "update" and c.name in {*_APT, "apk"}]
-            installs = [c for c in found if installed_packages(c) or c.subcommand == "upgrade"]
+            installs = [c for c in found if installed_packages(c) or c.subcommand in _UPGRADES]
             if updates and not installs:
                 yield Hit("DF027", instruction, f"{updates[0].name} update without an install")
 
