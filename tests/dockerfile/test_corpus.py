@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sealtrail.dockerfile import Severity, audit_path
+from sealtrail.errors import ValidationError
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*Dockerfile*"))
 
@@ -36,3 +37,24 @@ def test_the_projects_own_dockerfile_passes_its_own_audit() -> None:
     assert not report.fails(Severity.MEDIUM), [f.rule_id for f in report.findings]
     strengths = {s.id for s in report.strengths}
     assert {"base-digest", "multi-stage", "non-root", "healthcheck", "dockerignore"} <= strengths
+
+
+PUBLIC = Path(__file__).parents[2] / "benchmarks" / "dockerfile-corpus"
+
+
+def test_every_public_dockerfile_audits_or_is_refused_as_buildkit_refuses_it() -> None:
+    """The 200+ real Dockerfiles of the benchmark: none crashes the audit; the one BuildKit
+    refuses (every line commented out) is a ValidationError naming the problem."""
+    refused = []
+    files = sorted(PUBLIC.glob("*.Dockerfile"))
+    for path in files:
+        try:
+            report = audit_path(path)
+        except ValidationError as error:
+            refused.append((path.name, str(error).rpartition(": ")[2]))
+            continue
+        assert all(f.line >= 1 for f in report.findings), path.name
+    assert len(files) >= 200
+    assert refused == [
+        ("100kimch__lunchset-backend__Dockerfile.prod.Dockerfile", "file with no instructions")
+    ]
