@@ -33,6 +33,9 @@ def event(action: str, days_old: float, actor: str = "alice", **extra: Any) -> d
     if action.startswith("image."):
         found["target"] = {"type": "image", "id": "team/app:v1", "registry": "r.example",
                            "repository": "team/app"}  # fmt: skip
+    elif action.startswith("vcs."):
+        found["target"] = {"type": "git_ref", "id": "acme/app:refs/heads/main",
+                           "repository": "acme/app"}  # fmt: skip
     return found | extra
 
 
