@@ -35,7 +35,7 @@ test-deps:
 	scripts/start-test-services
 
 test: lint test-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run_all.py

@@ -40,12 +40,13 @@ def postgres_database() -> str:
     except ImportError:
         missing_component("psycopg is not installed")
     try:
-        with _connect("postgres") as conn:
+        with _connect("postgres") as conn:  # the lock: pytest-xdist workers start together
+            conn.execute("SELECT pg_advisory_lock(hashtext('sealtrail-test-setup'))")
             found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
             if found.fetchone() is None:
                 conn.execute(f"CREATE DATABASE {DATABASE}")
-        with _connect(DATABASE) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+            with _connect(DATABASE) as database:
+                database.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     except psycopg.OperationalError as error:
         missing_component(f"PostgreSQL is not reachable at {SERVER}: {error}")
     return f"{SERVER}/{DATABASE}"
