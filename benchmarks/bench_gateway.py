@@ -1,5 +1,5 @@
 """Claim: pulling an image through ``sealtrail gateway`` is about as fast as pulling it straight
-from the registry (target ≥ 0.8x the direct throughput), and a recorded manifest GET costs little.
+from the registry (target ≥ 0.9x the direct throughput, the issue's aim), and a recorded manifest GET costs little.
 
 One run, one machine: Debian's ``docker-registry`` on loopback holds an image of ``--megabytes``
 (default 80; ``--quick``: 20) of incompressible layers, made with ``umoci`` and pushed with
@@ -128,8 +128,8 @@ def main() -> None:
             peer=peer,
             peer_label="direct from docker-registry",
             ratio=ours / peer,
-            target="≥ 0.8x the direct throughput",
-            met=ours / peer >= 0.8,
+            target="≥ 0.9x the direct throughput",
+            met=ours / peer >= 0.9,
             notes=(
                 f"best of {args.rounds}: direct {min(direct):.2f} s, gateway {min(through):.2f} s",
                 f"manifest GETs, sequential: direct {direct_gets[0]:,.0f}/s "
