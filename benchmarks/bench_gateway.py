@@ -1,5 +1,6 @@
 """Claim: pulling an image through ``sealtrail gateway`` is about as fast as pulling it straight
-from the registry (target ≥ 0.9x the direct throughput, the issue's aim), and a recorded manifest GET costs little.
+from the registry (target ≥ 0.9x the direct throughput, the issue's aim), and a recorded manifest
+GET costs little.
 
 One run, one machine: Debian's ``docker-registry`` on loopback holds an image of ``--megabytes``
 (default 80; ``--quick``: 20) of incompressible layers, made with ``umoci`` and pushed with
