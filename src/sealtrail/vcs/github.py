@@ -19,6 +19,7 @@ from typing import Any
 from sealtrail.vcs.payload import Payload
 from sealtrail.vcs.records import (
     Context,
+    comment_event,
     commit_event,
     cut,
     first_line,
@@ -190,17 +191,8 @@ def comment(p: Payload, ctx: Context) -> list[dict[str, Any]]:
         "commit": commit,
         "html_url": c.optional_text("html_url"),
     }
-    return [
-        ctx.event(
-            "vcs.comment",
-            time=when(c.get("updated_at") or c.get("created_at"), ctx.received),
-            actor=actor,
-            target={"type": on, "id": target_id, "repository": repository, "number": number},
-            message=f"{actor['id']} {action} a comment on {on.replace('_', ' ')} {target_id}",
-            details={key: value for key, value in details.items() if value is not None},
-            payload=p,
-        )
-    ]
+    target = {"type": on, "id": target_id, "repository": repository, "number": number}
+    return comment_event(ctx, c, p, actor, target, details)
 
 
 def ref_change(verb: str) -> Handler:

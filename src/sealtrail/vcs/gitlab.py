@@ -19,6 +19,7 @@ from typing import Any
 from sealtrail.vcs.payload import Payload
 from sealtrail.vcs.records import (
     Context,
+    comment_event,
     commit_event,
     cut,
     first_line,
@@ -161,17 +162,8 @@ def note(p: Payload, ctx: Context) -> list[dict[str, Any]]:
         "system": n.get("system") if isinstance(n.get("system"), bool) else None,
         "web_url": n.optional_text("url"),
     }
-    return [
-        ctx.event(
-            "vcs.comment",
-            time=when(n.get("updated_at") or n.get("created_at"), ctx.received),
-            actor=actor,
-            target={"type": on, "id": target_id, "repository": repository, "number": number},
-            message=f"{actor['id']} {action} a comment on {on.replace('_', ' ')} {target_id}",
-            details={key: value for key, value in details.items() if value is not None},
-            payload=p,
-        )
-    ]
+    target = {"type": on, "id": target_id, "repository": repository, "number": number}
+    return comment_event(ctx, n, p, actor, target, details)
 
 
 HANDLERS: dict[str, Handler] = {

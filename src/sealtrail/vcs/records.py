@@ -33,6 +33,7 @@ __all__ = [
     "FILES_BUDGET",
     "MAX_MESSAGE",
     "Context",
+    "comment_event",
     "commit_event",
     "cut",
     "file_change",
@@ -184,6 +185,31 @@ def ref_event(
         details=details,
         payload=payload,
     )
+
+
+def comment_event(
+    ctx: Context,
+    comment: Payload,
+    payload: Payload,
+    actor: dict[str, str],
+    target: dict[str, Any],
+    details: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """One ``vcs.comment`` by ``actor`` on ``target`` (its ``type`` is what was commented on),
+    at the comment's last change; ``details`` without its empty (None) values."""
+    on = target["type"]
+    return [
+        ctx.event(
+            "vcs.comment",
+            time=when(comment.get("updated_at") or comment.get("created_at"), ctx.received),
+            actor=actor,
+            target=target,
+            message=f"{actor['id']} {details['action']} a comment on {on.replace('_', ' ')} "
+            f"{target['id']}",
+            details={key: value for key, value in details.items() if value is not None},
+            payload=payload,
+        )
+    ]
 
 
 def merge_event(
