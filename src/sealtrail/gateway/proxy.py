@@ -229,12 +229,7 @@ class Gateway:
     # the operations that are recorded
 
     async def _pull(self, request: Request, route: Route, call: Call) -> Response:
-        try:
-            upstream = await self._send(request, None)
-        except UpstreamDown as error:
-            await self._record([self._event("image.pull", call, "failure", None, str(error))])
-            raise
-        content = await self._read(upstream, self.config.max_manifest_bytes)
+        upstream, content = await self._manifest_exchange(request, None, call, "image.pull", None)
         digest = upstream.headers.get("docker-content-digest")
         size = len(content) if request.method == "GET" else _length(upstream)
         details: dict[str, Any] = {"bytes": size, "status": upstream.status_code}
@@ -258,12 +253,7 @@ class Gateway:
         await self._ensure_writable()
         if route.tag is not None:
             await self._blocking(self.trail.refuse_push, call, digest)
-        try:
-            upstream = await self._send(request, body)
-        except UpstreamDown as error:
-            await self._record([self._event("image.push", call, "failure", digest, str(error))])
-            raise
-        content = await self._read(upstream, self.config.max_manifest_bytes)
+        upstream, content = await self._manifest_exchange(request, body, call, "image.push", digest)
         outcome = outcome_of(upstream.status_code)
         served = upstream.headers.get("docker-content-digest") or digest
         details: dict[str, Any] = {"bytes": len(body), "status": upstream.status_code}
@@ -282,12 +272,7 @@ class Gateway:
     async def _delete(self, request: Request, route: Route, call: Call) -> Response:
         await self._ensure_writable()
         await self._blocking(self.trail.refuse_delete, call, route.tag)
-        try:
-            upstream = await self._send(request, None)
-        except UpstreamDown as error:
-            await self._record([self._event("image.delete", call, "failure", None, str(error))])
-            raise
-        content = await self._read(upstream, self.config.max_manifest_bytes)
+        upstream, content = await self._manifest_exchange(request, None, call, "image.delete", None)
         outcome = outcome_of(upstream.status_code)
         digest = route.reference if route.by_digest else None
         event = image_event(
@@ -367,6 +352,18 @@ class Gateway:
             raise NotRecorded("the store does not take writes")
 
     # the upstream
+
+    async def _manifest_exchange(
+        self, request: Request, body: Any, call: Call, action: str, digest: str | None
+    ) -> tuple[httpx.Response, bytes]:
+        """The upstream's answer to a manifest request and its body; when the upstream cannot
+        be reached, a failed ``action`` event is recorded first and ``UpstreamDown`` raised."""
+        try:
+            upstream = await self._send(request, body)
+        except UpstreamDown as error:
+            await self._record([self._event(action, call, "failure", digest, str(error))])
+            raise
+        return upstream, await self._read(upstream, self.config.max_manifest_bytes)
 
     async def _send(self, request: Request, body: Any) -> httpx.Response:
         if self._client is None:  # mounted: no lifespan of its own
