@@ -667,3 +667,26 @@ def test_all_names_every_public_definition() -> None:
     assert public <= set(merkle.__all__)
     assert all(hasattr(merkle, name) for name in merkle.__all__)
     assert len(set(merkle.__all__)) == len(merkle.__all__)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 700), st.lists(st.integers(1, 200), max_size=12))
+def test_extend_shows_every_interior_node_once_in_order(size: int, cuts: list[int]) -> None:
+    """However the leaves are split between calls, ``observe`` sees each node of the tree once."""
+    leaves = [record_hash(str(i).encode()) for i in range(size)]
+    seen: dict[int, list[bytes]] = {}
+
+    def observe(level: int, index: int, nodes: list[bytes]) -> None:
+        row = seen.setdefault(level, [])
+        assert index == len(row)
+        row.extend(nodes)
+
+    compact, done = CompactRange(), 0
+    for cut in [*cuts, size]:
+        compact.extend(leaves[done : done + cut], observe)
+        done = min(size, done + cut)
+    row, level = b"".join(leaves), 0
+    while len(row) >= 64:
+        row, level = node_hashes(row), level + 1
+        assert b"".join(seen.get(level, [])) == row
+    assert compact.root() == root_from_leaf_hashes(leaves)

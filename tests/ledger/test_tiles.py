@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 from collections.abc import Sequence
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from sealtrail.errors import ValidationError
 from sealtrail.ledger import merkle
 from sealtrail.ledger.tiles import (
+    NODES_BYTES,
     TILE_WIDTH,
     Tile,
     TileHashReader,
@@ -21,6 +23,8 @@ from sealtrail.ledger.tiles import (
     decode_entry_bundle,
     edge_tiles,
     encode_entry_bundle,
+    grow_tiles,
+    split_nodes,
     tile_for_index,
 )
 
@@ -174,3 +178,101 @@ def test_full_tile_cache_gives_the_same_hashes_as_the_tiles() -> None:
         batch = indexes[start : start + 5000]
         assert cached.read_hashes(batch) == plain.read_hashes(batch)
     assert merkle.tree_hash(size, cached) == merkle.tree_hash(size, plain)
+
+
+class DictTilesWithNodes(DictTiles):
+    """``DictTiles`` keeping the interior nodes of full tiles, as the stores do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: dict[tuple[int, int], bytes] = {}
+        self.full_reads = 0
+
+    def append(self, hashes: Sequence[bytes]) -> None:
+        edge = {t.level: self.tiles[(t.level, t.n)] for t in edge_tiles(self.size)}
+        writes = grow_tiles(self.size, edge, hashes)
+        self.tiles.update(writes.tiles)
+        self.nodes.update(writes.nodes)
+        self.size += len(hashes)
+
+    def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        self.full_reads += len(tiles)
+        return [(self.tiles[(t.level, t.n)], self.nodes.get((t.level, t.n))) for t in tiles]
+
+
+def test_grow_tiles_keeps_the_nodes_of_every_tile_it_fills() -> None:
+    size = TILE_WIDTH * TILE_WIDTH + 300  # 257 full level-0 tiles, one full level-1 tile
+    hashes = leaf_hashes(size)
+    writes = grow_tiles(0, {}, hashes)
+    assert set(writes.nodes) == {(0, n) for n in range(257)} | {(1, 0)}
+    assert writes.tiles == append_leaves(0, {}, hashes)
+    for (level, n), nodes in writes.nodes.items():
+        assert len(nodes) == NODES_BYTES
+        rows = split_nodes(writes.tiles[(level, n)], nodes)
+        for below, above in itertools.pairwise(rows):
+            assert above == merkle.node_hashes(below)
+        leaves = TILE_WIDTH ** (level + 1)
+        assert rows[-1] == merkle.root_from_leaf_hashes(hashes[n * leaves : (n + 1) * leaves])
+
+
+def test_tile_nodes_are_the_same_in_any_split() -> None:
+    hashes = leaf_hashes(1500)
+    whole, pieces = DictTilesWithNodes(), DictTilesWithNodes()
+    whole.append(hashes)
+    rng = random.Random(8)
+    done = 0
+    while done < len(hashes):
+        step = rng.randrange(1, 300)
+        pieces.append(hashes[done : done + step])
+        done += step
+    assert pieces.nodes == whole.nodes
+    assert set(whole.nodes) == {(0, n) for n in range(5)}
+
+
+def test_split_nodes_refuses_wrong_sizes() -> None:
+    with pytest.raises(ValidationError, match="8192 and 8160"):
+        split_nodes(b"\0" * 8192, b"\0" * 8128)
+
+
+def test_stored_nodes_serve_full_tiles_without_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    size = 3 * TILE_WIDTH + 77
+    store = DictTilesWithNodes()
+    store.append(leaf_hashes(size))
+    plain = TileHashReader(store)
+    indexes = list(range(merkle.stored_hash_count(size)))
+    expected = plain.read_hashes(indexes)
+    hashed: list[int] = []
+    real = merkle.node_hashes
+
+    def counting(row: bytes) -> bytes:
+        hashed.append(len(row))
+        return real(row)
+
+    monkeypatch.setattr("sealtrail.ledger.tiles.node_hashes", counting)
+    reader = TileHashReader(store, TileNodeCache(), size=size)
+    assert reader.read_hashes(indexes) == expected
+    assert store.full_reads == 3  # the three full tiles, each read once with its nodes
+    assert all(length < 8192 for length in hashed)  # only the partial edge tile was hashed
+
+
+def test_stored_nodes_are_what_proofs_are_made_of() -> None:
+    """A reader trusts the stored nodes (the ledger's verify checks them): a changed node
+    comes out as it is stored."""
+    store = DictTilesWithNodes()
+    store.append(leaf_hashes(2 * TILE_WIDTH))
+    changed = bytearray(store.nodes[(0, 1)])
+    changed[0] ^= 1
+    store.nodes[(0, 1)] = bytes(changed)
+    reader = TileHashReader(store, TileNodeCache(), size=2 * TILE_WIDTH)
+    first_parent = merkle.stored_hash_index(1, TILE_WIDTH // 2)
+    assert reader.read_hashes([first_parent]) == [bytes(changed[:32])]
+
+
+def test_a_tile_without_stored_nodes_is_hashed_as_before() -> None:
+    size = 2 * TILE_WIDTH + 5
+    store = DictTilesWithNodes()
+    store.append(leaf_hashes(size))
+    store.nodes.clear()  # tiles filled before the store kept nodes
+    indexes = list(range(merkle.stored_hash_count(size)))
+    reader = TileHashReader(store, TileNodeCache(), size=size)
+    assert reader.read_hashes(indexes) == TileHashReader(store).read_hashes(indexes)

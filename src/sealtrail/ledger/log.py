@@ -46,7 +46,7 @@ from sealtrail.ledger.merkle import (
 )
 from sealtrail.ledger.note import Checkpoint, open_checkpoint, sign_checkpoint
 from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
-from sealtrail.ledger.tiles import TileHashReader, TileNodeCache, append_leaves, edge_tiles
+from sealtrail.ledger.tiles import TileHashReader, TileNodeCache, TileWrites, edge_tiles, grow_tiles
 from sealtrail.ledger.verify import ProgressCallback, VerifyReport, verify_log
 from sealtrail.privacy.policy import PSEUDONYM_PREFIX, PrivacyPolicy
 from sealtrail.privacy.sealing import ERASED_ACTOR, Sealer, StaleSubjectKey, open_leaves
@@ -421,8 +421,9 @@ class Ledger:
             edge.clear()
             if leaves:
                 edge.update(self._edge_at(size, view))
-            tiles = append_leaves(size, edge, hashes) if leaves else {}
-            return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
+            tiles = grow_tiles(size, edge, hashes) if leaves else TileWrites({}, {})
+            fields = [fields for _, fields in batch]
+            return Sequenced(size, leaves, fields, tiles.tiles, tiles.nodes)
 
         batch = self.store.append(build)
         self._known_size = max(self._known_size, batch.new_size)

@@ -22,7 +22,7 @@ bytes, ``proof_invalid`` otherwise. A broken invariant of this module raises Ass
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol, TypeAlias
 
 from sealtrail.errors import ValidationError, VerificationError
@@ -33,6 +33,7 @@ __all__ = [
     "CompactRange",
     "Hash",
     "HashReader",
+    "NodeObserver",
     "check_record",
     "check_tree",
     "consistency_proof_from_leaf_hashes",
@@ -51,6 +52,9 @@ __all__ = [
 
 Hash: TypeAlias = bytes
 """A SHA-256 hash of a record, a subtree or a whole tree: always :data:`HASH_SIZE` bytes."""
+
+NodeObserver: TypeAlias = Callable[[int, int, list[bytes]], None]
+"""``observe(level, index, nodes)``: interior nodes as :meth:`CompactRange.extend` computes them."""
 
 HASH_SIZE = 32
 _PAIR_SIZE = 2 * HASH_SIZE
@@ -556,15 +560,20 @@ class CompactRange:
         self._hashes.append(node)
         self._size += 1
 
-    def extend(self, leaf_hashes: Iterable[Hash]) -> None:
-        """Append the leaf hashes in order, as :meth:`append` would, in batches of 65,536."""
+    def extend(self, leaf_hashes: Iterable[Hash], observe: NodeObserver | None = None) -> None:
+        """Append the leaf hashes in order, as :meth:`append` would, in batches of 65,536.
+
+        ``observe(level, index, nodes)``, if given, sees every interior node the append computes:
+        ``nodes`` are the level-``level`` subtree hashes number ``index`` on. Over a sequence of
+        calls it sees each node of the tree once, in order within a level.
+        """
         if isinstance(leaf_hashes, bytes | bytearray | memoryview):
             raise ValidationError("extend takes an iterable of leaf hashes, not one hash")
         for batch in _batches(leaf_hashes, _BATCH_SIZE):
             _require_hashes(batch, "leaf hash")
-            self._extend(batch)
+            self._extend(batch, observe)
 
-    def _extend(self, carry: list[Hash]) -> None:
+    def _extend(self, carry: list[Hash], observe: NodeObserver | None) -> None:
         """Add leaves like binary addition: pair the nodes of each level into the next level.
 
         At each level the right-edge hash of that level (if ``size`` has the bit) goes first, an
@@ -574,8 +583,10 @@ class CompactRange:
         low: list[Hash] = []
         level = 0
         while carry:
+            first = size >> level  # the index of carry's first node within its level
             if size >> level & 1:
                 carry = [self._hashes.pop(), *carry]
+                first -= 1
             if len(carry) & 1:
                 low.append(carry.pop())
             pairs = iter(carry)  # zip(pairs, pairs) takes two items at a time, without copies
@@ -584,6 +595,8 @@ class CompactRange:
                 for left, right in zip(pairs, pairs, strict=True)
             ]
             level += 1
+            if observe is not None and carry:
+                observe(level, first >> 1, carry)
         self._hashes.extend(reversed(low))
         self._size = size + added
 

@@ -9,6 +9,10 @@ Everything here is pure: ``Tile`` names a tile and its path, ``tile_for_index`` 
 ``hash_from_tile`` map the flat stored-hash numbering of ``merkle`` onto tiles (so ``merkle``'s
 proof functions run over tiles unchanged), ``edge_tiles`` names the partial tiles on the right edge,
 and ``append_leaves`` computes which tiles an append writes.
+
+A full tile's interior nodes (the 255 hashes between its 256 hashes and its root) are derived
+data, not part of C2SP: ``grow_tiles`` returns them for every tile an append fills, so a store can
+keep them next to the tile and a proof reads the hashes it needs instead of recomputing the 255.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sealtrail.errors import ValidationError
 from sealtrail.ledger.merkle import (
@@ -29,23 +33,29 @@ from sealtrail.ledger.merkle import (
 
 __all__ = [
     "ENTRY_BUNDLE_MAX_ENTRY",
+    "NODES_BYTES",
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "Tile",
     "TileHashReader",
     "TileNodeCache",
     "TileReader",
+    "TileWrites",
+    "TilesWithNodesReader",
     "append_leaves",
     "decode_entry_bundle",
     "edge_tiles",
     "encode_entry_bundle",
+    "grow_tiles",
     "hash_from_tile",
+    "split_nodes",
     "tile_for_index",
 ]
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 FULL_TILE_BYTES = TILE_WIDTH * HASH_SIZE
+NODES_BYTES = (TILE_WIDTH - 1) * HASH_SIZE  # a full tile's interior nodes and root: 128 + ... + 1
 ENTRY_BUNDLE_MAX_ENTRY = 0xFFFF  # an entry's length is a big-endian uint16 in a bundle
 MAX_LEVEL = 63 // TILE_HEIGHT  # 2**64 leaves need no more levels
 
@@ -144,6 +154,40 @@ class TileReader(Protocol):
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]: ...
 
 
+@runtime_checkable
+class TilesWithNodesReader(TileReader, Protocol):
+    """A ``TileReader`` that also keeps the interior nodes of full tiles (``grow_tiles``)."""
+
+    def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        """Each full tile's bytes, and its stored interior nodes (None when not stored: a tile
+        filled before the store kept them)."""
+        ...
+
+
+def split_nodes(data: bytes, nodes: bytes) -> list[bytes]:
+    """The node rows of a full tile (``TileNodeCache``) from its bytes and its stored interior
+    nodes, the rows above it left to right, lowest first; refused unless the sizes are right."""
+    if len(data) != FULL_TILE_BYTES or len(nodes) != NODES_BYTES:
+        raise ValidationError(
+            f"a full tile and its nodes take {FULL_TILE_BYTES} and {NODES_BYTES} bytes, "
+            f"not {len(data)} and {len(nodes)}"
+        )
+    rows = [data]
+    start, width = 0, FULL_TILE_BYTES // 2
+    while width >= HASH_SIZE:
+        rows.append(nodes[start : start + width])
+        start, width = start + width, width // 2
+    return rows
+
+
+def _node_rows(data: bytes) -> list[bytes]:
+    """A tile's hashes and every row of parents above them, up to the root for a full tile."""
+    rows = [data]
+    while len(rows[-1]) >= 2 * HASH_SIZE:
+        rows.append(node_hashes(rows[-1]))
+    return rows
+
+
 class TileNodeCache:
     """Every hash inside recently used tiles, computed once per tile and width.
 
@@ -165,15 +209,18 @@ class TileNodeCache:
             self._tiles.move_to_end(key)
         return nodes
 
-    def nodes(self, level: int, n: int, data: bytes) -> list[bytes]:
-        """The nodes of tile ``(level, n)`` holding ``data``, from the cache or computed now."""
+    def nodes(self, level: int, n: int, data: bytes, stored: bytes | None = None) -> list[bytes]:
+        """The nodes of tile ``(level, n)`` holding ``data``, from the cache, from ``stored``
+        (a full tile's interior nodes as kept by the store), or computed now."""
         width = len(data) // HASH_SIZE
         found = self.get(level, n, width)
         if found is not None:
             return found
-        rows = [data[: width * HASH_SIZE]]
-        while len(rows[-1]) >= 2 * HASH_SIZE:
-            rows.append(node_hashes(rows[-1]))
+        data = data[: width * HASH_SIZE]
+        if stored is not None and width == TILE_WIDTH:
+            rows = split_nodes(data, stored)
+        else:
+            rows = _node_rows(data)
         self._tiles[(level, n, width)] = rows
         if len(self._tiles) > self._limit:
             self._tiles.popitem(last=False)
@@ -184,7 +231,9 @@ class TileHashReader:
     """A ``merkle.HashReader`` over tiles: each batch of hashes costs one batch of tile reads.
 
     With a ``TileNodeCache``, hashes of full tiles come from the cache without a read, and a
-    partial tile is hashed once per width it is seen at.
+    partial tile is hashed once per width it is seen at. A full tile not cached is read with its
+    stored interior nodes when the reader keeps them (``TilesWithNodesReader``), so the hashes
+    above it cost a slice instead of up to 255 hashes.
     """
 
     def __init__(
@@ -192,6 +241,7 @@ class TileHashReader:
     ) -> None:
         self._tiles = tiles
         self._cache = cache
+        self._with_nodes = tiles if isinstance(tiles, TilesWithNodesReader) else None
         # Reading for a known tree size, the partial tiles on its right edge have known widths,
         # so they are cached by that width (read once per size) like full tiles.
         self._edge = {} if size is None else {(t.level, t.n): t.width for t in edge_tiles(size)}
@@ -214,10 +264,25 @@ class TileHashReader:
                     missing.append(Tile(*key, spot.width))
                 else:
                     nodes[key] = found
+        if self._with_nodes is not None and missing:
+            full = [t for t in missing if (t.level, t.n) not in edge]
+            missing = [t for t in missing if (t.level, t.n) in edge]
+            self._read_with_nodes(full, nodes)
         for (level, n), data in self._read(missing).items():
             width = edge.get((level, n), TILE_WIDTH)
             nodes[(level, n)] = cache.nodes(level, n, data[: width * HASH_SIZE])
         return [spot.node(nodes[spot.tile]) for spot in spots]
+
+    def _read_with_nodes(self, tiles: list[Tile], into: dict[tuple[int, int], list[bytes]]) -> None:
+        """Read full tiles with their stored nodes into ``into`` (and the cache)."""
+        assert self._with_nodes is not None
+        assert self._cache is not None
+        keys = list(dict.fromkeys((t.level, t.n) for t in tiles))
+        if not keys:
+            return
+        found = self._with_nodes.read_full_tiles([Tile(level, n) for level, n in keys])
+        for (level, n), (data, stored) in zip(keys, found, strict=True):
+            into[(level, n)] = self._cache.nodes(level, n, data, stored)
 
     def _read(self, tiles: Sequence[Tile]) -> dict[tuple[int, int], bytes]:
         """One read of the widest version of each tile asked for."""
@@ -273,6 +338,15 @@ def edge_tiles(size: int) -> list[Tile]:
     return tiles
 
 
+@dataclass(frozen=True, slots=True)
+class TileWrites:
+    """What an append writes: every tile that changes, and the interior nodes of each tile it
+    filled (``NODES_BYTES``: the rows above the tile, lowest first, ending with its root)."""
+
+    tiles: dict[tuple[int, int], bytes]
+    nodes: dict[tuple[int, int], bytes]
+
+
 def append_leaves(
     size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
 ) -> dict[tuple[int, int], bytes]:
@@ -283,7 +357,14 @@ def append_leaves(
     that fills up hands its root to the level above. Cost: the leaves plus one 255-hash tile root
     per 256 hashes filled.
     """
+    return grow_tiles(size, edge, leaf_hashes).tiles
+
+
+def grow_tiles(size: int, edge: Mapping[int, bytes], leaf_hashes: Sequence[bytes]) -> TileWrites:
+    """``append_leaves``, with the interior nodes of the tiles that fill up, at no extra cost
+    (computing a full tile's root computes them)."""
     writes: dict[tuple[int, int], bytes] = {}
+    filled: dict[tuple[int, int], bytes] = {}
     incoming = list(leaf_hashes)
     level = 0
     while incoming:
@@ -300,14 +381,16 @@ def append_leaves(
             buffer += leaf_hash
             if len(buffer) == FULL_TILE_BYTES:
                 writes[(level, n)] = full = bytes(buffer)
-                promoted.append(_complete_root(full))
+                rows = _node_rows(full)
+                filled[(level, n)] = b"".join(rows[1:])
+                promoted.append(rows[-1])
                 n += 1
                 buffer.clear()
         if buffer:
             writes[(level, n)] = bytes(buffer)
         incoming = promoted
         level += 1
-    return writes
+    return TileWrites(writes, filled)
 
 
 def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:

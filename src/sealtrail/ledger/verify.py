@@ -9,6 +9,8 @@
 4. At each checkpoint's size, the rebuilt root must equal the signed root. The latest checkpoint is
    the reference: an older checkpoint that disagrees while the latest agrees is inconsistent.
 5. The stored tiles must give the same root as the rebuilt tree (proofs are served from them).
+6. The stored interior nodes of full tiles (also served in proofs) must equal the nodes the
+   rebuild computed; comparing them costs no hashing.
 
 Retention (``sealtrail.retention``) removes the bodies of expired records after archiving them;
 ``retention_ranges`` says which. A removed record's leaf hash is read from the stored level-0
@@ -34,7 +36,7 @@ import orjson
 from sealtrail.errors import SealtrailError, VerificationError
 from sealtrail.ledger.merkle import HASH_SIZE, CompactRange, tree_hash
 from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
-from sealtrail.ledger.tiles import TILE_WIDTH, Tile, TileHashReader
+from sealtrail.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileHashReader
 from sealtrail.store.base import Store
 
 __all__ = ["ProgressCallback", "VerifyReport", "check_announced", "removed_ranges", "verify_log"]
@@ -127,6 +129,7 @@ class _Rebuild:
         self.pending = [c for c in checkpoints if c.size > 0]
         self.disagreeing: list[Checkpoint] = []  # older checkpoints the rebuilt tree disagrees with
         self.last_agreed = 0
+        self.nodes = _NodeCheck()
 
     def add(self, chunk: Sequence[tuple[int, bytes | None]]) -> None:
         start = self.tree.size
@@ -139,12 +142,14 @@ class _Rebuild:
         ]
         _compare_with_tiles(stored, chunk, hashes, start)
         offset = 0
+        observe = self.nodes.observe
         while self.pending and self.pending[0].size <= start + len(hashes):
             checkpoint = self.pending.pop(0)
-            self.tree.extend(hashes[offset : checkpoint.size - start])
+            self.tree.extend(hashes[offset : checkpoint.size - start], observe)
             offset = checkpoint.size - start
             self._compare(checkpoint)
-        self.tree.extend(hashes[offset:])
+        self.tree.extend(hashes[offset:], observe)
+        self.nodes.compare(self.store)
 
     def _compare(self, checkpoint: Checkpoint) -> None:
         if self.tree.root() == checkpoint.root_hash:
@@ -168,6 +173,70 @@ class _Rebuild:
                 index=first.size,
             )
         return self.tree
+
+
+class _NodeCheck:
+    """Compares the stored interior nodes of full tiles with the nodes the rebuild computes.
+
+    Tree level ``8L + h`` (h = 1..8) holds row h of the tiles of level L. The rebuild's nodes are
+    kept per tree level until the top row of their tile arrives, then the tile's rows are joined
+    and compared with what the store keeps for it (a tile filled before the store kept nodes has
+    none, and nothing to compare).
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[int, list[bytes]]] = {}  # tree level: (first index, nodes)
+        self.done: list[tuple[int, int, bytes]] = []  # (tile level, n, nodes) to compare
+
+    def observe(self, level: int, index: int, nodes: list[bytes]) -> None:
+        first, kept = self.rows.get(level, (index, []))
+        if first + len(kept) != index:  # cannot happen: extend computes each node once, in order
+            raise RuntimeError(f"nodes of level {level} out of order at {index}")
+        kept.extend(nodes)
+        self.rows[level] = (first, kept)
+        tile_level, row = divmod(level - 1, TILE_HEIGHT)
+        if row == TILE_HEIGHT - 1:  # the roots of tiles: those tiles are complete
+            for n in range(index, index + len(nodes)):
+                self.done.append((tile_level, n, self._take(tile_level, n)))
+
+    def _take(self, tile_level: int, n: int) -> bytes:
+        """Tile ``(tile_level, n)``'s rows above its hashes, lowest first, dropped from memory."""
+        parts = []
+        for height in range(1, TILE_HEIGHT + 1):
+            level = tile_level * TILE_HEIGHT + height
+            first, kept = self.rows[level]
+            width = 1 << (TILE_HEIGHT - height)
+            start = (n << (TILE_HEIGHT - height)) - first
+            parts.append(b"".join(kept[start : start + width]))
+            self.rows[level] = (first + start + width, kept[start + width :])
+        return b"".join(parts)
+
+    def compare(self, store: Store) -> None:
+        """Check the tiles completed so far against their stored nodes."""
+        by_level: dict[int, list[tuple[int, bytes]]] = {}
+        for tile_level, n, nodes in self.done:
+            by_level.setdefault(tile_level, []).append((n, nodes))
+        self.done = []
+        for tile_level, tiles in by_level.items():
+            sql = "SELECT n, data FROM tile_nodes WHERE level = ? AND n >= ? AND n <= ?"
+            rows = store.read(sql, (tile_level, tiles[0][0], tiles[-1][0]))
+            stored = {int(n): _blob(data) for n, data in rows}
+            for n, nodes in tiles:
+                if stored.get(n, nodes) != nodes:
+                    first = n << (TILE_HEIGHT * (tile_level + 1))
+                    raise VerificationError(
+                        f"the stored interior nodes of tile {Tile(tile_level, n).path()} do not "
+                        "match the records (proofs are served from them)",
+                        reason="tiles_changed",
+                        index=first,
+                    )
+
+
+def _blob(value: object) -> bytes:
+    """Stored bytes as bytes, whatever type an edit of the database gave them."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogateescape")
 
 
 def _rebuild(

@@ -10,11 +10,11 @@ transaction that starts by reading the tree size (``append``). Two engines imple
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from sealtrail.events import IndexedFields
-from sealtrail.ledger.tiles import TileReader
+from sealtrail.ledger.tiles import TileReader, TilesWithNodesReader
 
 __all__ = [
     "ApiKeyRow",
@@ -46,12 +46,14 @@ class StoredCheckpoint:
 
 @dataclass(frozen=True)
 class Sequenced:
-    """What one write transaction adds: records from ``first_seq`` on, the tiles that change."""
+    """What one write transaction adds: records from ``first_seq`` on, the tiles that change,
+    and the interior nodes of the tiles it filled (``sealtrail.ledger.tiles.grow_tiles``)."""
 
     first_seq: int
     leaves: Sequence[bytes]
     fields: Sequence[IndexedFields]
     tiles: dict[tuple[int, int], bytes]
+    nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
 
     @property
     def new_size(self) -> int:
@@ -118,7 +120,7 @@ class WriteView(TileReader, Protocol):
         ...
 
 
-class Store(TileReader, Protocol):
+class Store(TilesWithNodesReader, Protocol):
     """One interface, one engine per database."""
 
     def append(self, build: Callable[[int, WriteView], Sequenced]) -> Sequenced:

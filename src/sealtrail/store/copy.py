@@ -18,7 +18,7 @@ from sealtrail.errors import Conflict, VerificationError
 from sealtrail.events import indexed_fields
 from sealtrail.ledger.merkle import CompactRange, record_hash
 from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
-from sealtrail.ledger.tiles import append_leaves, edge_tiles
+from sealtrail.ledger.tiles import edge_tiles, grow_tiles
 from sealtrail.store.base import Sequenced, Store, WriteView
 
 __all__ = ["CopyProgress", "copy_log"]
@@ -90,10 +90,11 @@ def _append(destination: Store, first: int, leaves: list[bytes]) -> None:
     def build(size: int, view: WriteView) -> Sequenced:
         if size != first:
             raise Conflict(f"the destination grew during the copy (size {size}, not {first})")
-        tiles = edge_tiles(size)
-        datas = view.read_tiles(tiles)
-        edge = {t.level: d[: t.width * 32] for t, d in zip(tiles, datas, strict=True)}
-        return Sequenced(size, leaves, fields, append_leaves(size, edge, hashes))
+        edges = edge_tiles(size)
+        datas = view.read_tiles(edges)
+        edge = {t.level: d[: t.width * 32] for t, d in zip(edges, datas, strict=True)}
+        writes = grow_tiles(size, edge, hashes)
+        return Sequenced(size, leaves, fields, writes.tiles, writes.nodes)
 
     destination.append(build)
 

@@ -43,7 +43,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -190,8 +190,22 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 """
 _SCHEMA += _SUBJECT_KEYS
 
+#: The interior nodes of full tiles, for proofs (``sealtrail.ledger.tiles.grow_tiles``); SQLite's
+#: schema step 8.
+_TILE_NODES = """
+CREATE TABLE IF NOT EXISTS tile_nodes (level INTEGER NOT NULL, n BIGINT NOT NULL,
+                                       data BYTEA NOT NULL, PRIMARY KEY (level, n));
+"""
+_SCHEMA += _TILE_NODES
+
 # Each step takes the schema from version N to N + 1 inside one transaction.
-_MIGRATIONS: dict[int, str] = {1: _TAG_INDEX, 2: _SUBJECT_KEYS, 3: _ALERTS, 4: _RETENTION}
+_MIGRATIONS: dict[int, str] = {
+    1: _TAG_INDEX,
+    2: _SUBJECT_KEYS,
+    3: _ALERTS,
+    4: _RETENTION,
+    5: _TILE_NODES,
+}
 
 #: Tables ``scrub`` may rewrite.
 _SCRUBBABLE = frozenset({"subject_keys"})
@@ -381,6 +395,13 @@ class PostgresStore:
                     " ON CONFLICT (level, n) DO UPDATE SET data = EXCLUDED.data",
                     [(level, n, data) for (level, n), data in batch.tiles.items()],
                 )
+        if batch.nodes:
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO tile_nodes (level, n, data) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (level, n) DO UPDATE SET data = EXCLUDED.data",
+                    [(level, n, data) for (level, n), data in batch.nodes.items()],
+                )
         conn.execute("UPDATE tree SET size = %s WHERE id = 0", [batch.new_size])
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
@@ -413,6 +434,26 @@ class PostgresStore:
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
         with self._read() as conn:
             return _read_tiles(conn, tiles)
+
+    def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        if not tiles:
+            return []
+        keys = sorted({(t.level, t.n) for t in tiles})
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT t.level, t.n, t.data, x.data FROM tiles t"
+                " LEFT JOIN tile_nodes x ON x.level = t.level AND x.n = t.n"
+                " WHERE (t.level, t.n) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
+                [[level for level, _ in keys], [n for _, n in keys]],
+            ).fetchall()
+        found = {
+            (int(level), int(n)): (bytes(data), None if nodes is None else bytes(nodes))
+            for level, n, data, nodes in rows
+        }
+        missing = [t.path() for t in tiles if (t.level, t.n) not in found]
+        if missing:
+            raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
+        return [found[(t.level, t.n)] for t in tiles]
 
     def size(self) -> int:
         with self._read() as conn:

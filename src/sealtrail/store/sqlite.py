@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sealtrail.store.filters import searchable, where
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 60_000
 #: Readers (one connection per thread) read pages through a memory map of the database file,
 #: without a system call and a copy per page, and keep 16 MiB of pages (the default is 2 MiB,
@@ -95,6 +95,10 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
     6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
     7: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
+    8: """
+CREATE TABLE IF NOT EXISTS tile_nodes (level INTEGER NOT NULL, n INTEGER NOT NULL,
+                                       data BLOB NOT NULL, PRIMARY KEY (level, n)) WITHOUT ROWID;
+""",  # the interior nodes of full tiles, for proofs (sealtrail.ledger.tiles.grow_tiles)
 }
 
 #: Migration 6 to 7: the alert follower's position, its rules' fingerprints and their sliding
@@ -243,10 +247,32 @@ class _Reads:
         params = [v for key in keys for v in key]
         rows = self._connection().execute(f"SELECT level, n, data FROM tiles WHERE {where}", params)
         found = {(level, n): _as_bytes(data) for level, n, data in rows}
-        missing = [t.path() for t in tiles if (t.level, t.n) not in found]
-        if missing:
-            raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
+        _check_found(tiles, found)
         return [found[(t.level, t.n)] for t in tiles]
+
+    def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        if not tiles:
+            return []
+        keys = {(t.level, t.n) for t in tiles}
+        where = " OR ".join("(t.level = ? AND t.n = ?)" for _ in keys)
+        params = [v for key in keys for v in key]
+        sql = (
+            "SELECT t.level, t.n, t.data, x.data FROM tiles t"
+            f" LEFT JOIN tile_nodes x ON x.level = t.level AND x.n = t.n WHERE {where}"
+        )
+        rows = self._connection().execute(sql, params)
+        found = {
+            (level, n): (_as_bytes(data), None if nodes is None else _as_bytes(nodes))
+            for level, n, data, nodes in rows
+        }
+        _check_found(tiles, found)
+        return [found[(t.level, t.n)] for t in tiles]
+
+
+def _check_found(tiles: Sequence[Tile], found: Mapping[tuple[int, int], object]) -> None:
+    missing = [t.path() for t in tiles if (t.level, t.n) not in found]
+    if missing:
+        raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
 
 
 class SQLiteStore:
@@ -357,10 +383,18 @@ class SQLiteStore:
             "INSERT OR REPLACE INTO tiles (level, n, data) VALUES (?, ?, ?)",
             [(level, n, data) for (level, n), data in batch.tiles.items()],
         )
+        if batch.nodes:
+            conn.executemany(
+                "INSERT OR REPLACE INTO tile_nodes (level, n, data) VALUES (?, ?, ?)",
+                [(level, n, data) for (level, n), data in batch.nodes.items()],
+            )
         conn.execute("UPDATE tree SET size = ?", (batch.new_size,))
 
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
         return self._reads.read_tiles(tiles)
+
+    def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        return self._reads.read_full_tiles(tiles)
 
     def size(self) -> int:
         (size,) = self._reader().execute("SELECT size FROM tree").fetchone()
