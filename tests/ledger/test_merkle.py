@@ -517,7 +517,7 @@ def test_a_reader_returning_the_wrong_hashes_is_a_runtime_error() -> None:
         def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
             return [EMPTY_TREE_HASH[:16]] * len(indexes)
 
-    with pytest.raises(RuntimeError, match="returned 1 hashes for 2 indexes"):
+    with pytest.raises(RuntimeError, match="returned 1 hashes for 2 asked"):
         tree_hash(3, ShortReader())
     with pytest.raises(RuntimeError, match="16 bytes"):
         prove_record(8, 3, TruncatingReader())

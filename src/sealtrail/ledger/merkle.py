@@ -34,6 +34,7 @@ __all__ = [
     "Hash",
     "HashReader",
     "NodeObserver",
+    "SubtreeReader",
     "check_record",
     "check_tree",
     "consistency_proof_from_leaf_hashes",
@@ -189,20 +190,36 @@ class HashReader(Protocol):
     def read_hashes(self, indexes: Sequence[int]) -> Sequence[Hash]:
         """Return the stored hashes at ``indexes``, in the same order and as many.
 
-        Indexes come sorted in increasing order. Raise :class:`~sealtrail.errors.NotFound` or
-        :class:`~sealtrail.errors.StoreUnavailable` for hashes that cannot be read.
+        Raise :class:`~sealtrail.errors.NotFound` or :class:`~sealtrail.errors.StoreUnavailable`
+        for hashes that cannot be read.
         """
         ...
 
 
-def _read(reader: HashReader, indexes: list[int]) -> Iterator[Hash]:
-    """Read ``indexes`` in one call and check the reader kept its contract."""
-    hashes = reader.read_hashes(indexes) if indexes else ()
-    if len(hashes) != len(indexes):
-        raise RuntimeError(f"read_hashes returned {len(hashes)} hashes for {len(indexes)} indexes")
-    for index, value in zip(indexes, hashes, strict=True):
+class SubtreeReader(HashReader, Protocol):
+    """A ``HashReader`` that can also be asked by ``(level, n)``: the hash of the level-``level``
+    subtree number ``n``, without the stored-hash index arithmetic in between (proofs use this
+    form when the reader has it)."""
+
+    def read_subtrees(self, subtrees: Sequence[tuple[int, int]]) -> Sequence[Hash]: ...
+
+
+def _read(reader: HashReader, subtrees: list[tuple[int, int]]) -> Iterator[Hash]:
+    """Read the hashes of ``subtrees`` (``(level, n)`` pairs) in one call and check the reader
+    kept its contract. A reader with ``read_subtrees`` (``SubtreeReader``) gets the pairs as
+    they are; any other gets their stored-hash indexes."""
+    if not subtrees:
+        return iter(())
+    by_subtree = getattr(reader, "read_subtrees", None)
+    if by_subtree is not None:
+        hashes = by_subtree(subtrees)
+    else:
+        hashes = reader.read_hashes([_stored_hash_index(level, n) for level, n in subtrees])
+    if len(hashes) != len(subtrees):
+        raise RuntimeError(f"the reader returned {len(hashes)} hashes for {len(subtrees)} asked")
+    for (level, n), value in zip(subtrees, hashes, strict=True):
         if len(value) != HASH_SIZE:
-            raise RuntimeError(f"read_hashes returned {len(value)} bytes for hash index {index}")
+            raise RuntimeError(f"the reader returned {len(value)} bytes for subtree {level}/{n}")
     return iter(hashes)
 
 
@@ -224,9 +241,9 @@ def tree_hash(n: int, reader: HashReader) -> Hash:
     _require_non_negative(n, "tree size")
     if n == 0:
         return EMPTY_TREE_HASH
-    indexes: list[int] = []
-    _subtree_indexes(0, n, indexes)
-    hashes = _read(reader, indexes)
+    subtrees: list[tuple[int, int]] = []
+    _subtrees(0, n, subtrees)
+    hashes = _read(reader, subtrees)
     root = _subtree_hash(0, n, hashes)
     _require_consumed(hashes, "tree_hash")
     return root
@@ -237,8 +254,8 @@ def _largest_power_below(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def _subtree_indexes(lo: int, hi: int, need: list[int]) -> None:
-    """Append the indexes of the complete subtrees that make up records ``[lo, hi)``.
+def _subtrees(lo: int, hi: int, need: list[tuple[int, int]]) -> None:
+    """Append ``(level, n)`` of the complete subtrees that make up records ``[lo, hi)``.
 
     Takes the largest complete subtree starting at ``lo``, then the largest after it, and so on:
     ``popcount(hi - lo)`` subtrees, largest first. ``lo`` must be aligned to the first one.
@@ -247,12 +264,12 @@ def _subtree_indexes(lo: int, hi: int, need: list[int]) -> None:
         level = (hi - lo).bit_length() - 1
         if lo & ((1 << level) - 1):
             raise AssertionError(f"bad index math: [{lo}, {hi}) is not aligned")
-        need.append(_stored_hash_index(level, lo >> level))
+        need.append((level, lo >> level))
         lo += 1 << level
 
 
 def _subtree_hash(lo: int, hi: int, hashes: Iterator[Hash]) -> Hash:
-    """Return the hash of records ``[lo, hi)`` from the hashes :func:`_subtree_indexes` listed."""
+    """Return the hash of records ``[lo, hi)`` from the hashes of what :func:`_subtrees` listed."""
     parts = [next(hashes) for _ in range((hi - lo).bit_count())]
     return _fold_right(parts)
 
@@ -268,13 +285,24 @@ def prove_record(t: int, n: int, reader: HashReader) -> list[Hash]:
     ``read_hashes`` call. https://www.rfc-editor.org/rfc/rfc9162#section-2.1.3.1
     """
     _require_record_index(t, n)
-    siblings = _record_proof_siblings(t, n)
-    indexes: list[int] = []
-    for lo, hi in siblings:
-        _subtree_indexes(lo, hi, indexes)
-    hashes = _read(reader, indexes)
-    proof = [_subtree_hash(lo, hi, hashes) for lo, hi in siblings]
-    _require_consumed(hashes, "prove_record")
+    subtrees: list[tuple[int, int]] = []
+    counts = []  # how many subtrees make up each sibling: one, unless it is on the right edge
+    for lo, hi in _record_proof_siblings(t, n):
+        width = hi - lo
+        if width & (width - 1):
+            before = len(subtrees)
+            _subtrees(lo, hi, subtrees)
+            counts.append(len(subtrees) - before)
+        else:
+            level = width.bit_length() - 1
+            subtrees.append((level, lo >> level))
+            counts.append(1)
+    hashes = list(_read(reader, subtrees))
+    proof = []
+    at = 0
+    for count in counts:
+        proof.append(hashes[at] if count == 1 else _fold_right(hashes[at : at + count]))
+        at += count
     return proof
 
 
@@ -350,27 +378,27 @@ def prove_tree(t: int, n: int, reader: HashReader) -> list[Hash]:
     https://www.rfc-editor.org/rfc/rfc9162#section-2.1.4.1
     """
     _require_tree_sizes(t, n)
-    indexes: list[int] = []
-    _tree_proof_indexes(0, t, n, indexes)
-    hashes = _read(reader, indexes)
+    subtrees: list[tuple[int, int]] = []
+    _tree_proof_subtrees(0, t, n, subtrees)
+    hashes = _read(reader, subtrees)
     proof = _tree_proof(0, t, n, hashes)
     _require_consumed(hashes, "prove_tree")
     return proof
 
 
-def _tree_proof_indexes(lo: int, hi: int, n: int, need: list[int]) -> None:
-    """Append the indexes needed for ``SUBPROOF(n - lo, D[lo:hi], lo == 0)``."""
+def _tree_proof_subtrees(lo: int, hi: int, n: int, need: list[tuple[int, int]]) -> None:
+    """Append the subtrees needed for ``SUBPROOF(n - lo, D[lo:hi], lo == 0)``."""
     if n == hi:
         if lo != 0:
-            _subtree_indexes(lo, hi, need)
+            _subtrees(lo, hi, need)
         return
     mid = lo + _largest_power_below(hi - lo)
     if n <= mid:
-        _tree_proof_indexes(lo, mid, n, need)
-        _subtree_indexes(mid, hi, need)
+        _tree_proof_subtrees(lo, mid, n, need)
+        _subtrees(mid, hi, need)
     else:
-        _subtree_indexes(lo, mid, need)
-        _tree_proof_indexes(mid, hi, n, need)
+        _subtrees(lo, mid, need)
+        _tree_proof_subtrees(mid, hi, n, need)
 
 
 def _tree_proof(lo: int, hi: int, n: int, hashes: Iterator[Hash]) -> list[Hash]:

@@ -122,7 +122,11 @@ def tile_for_index(index: int) -> Tile:
 
     A stored hash of level ``8L + r`` is the root of ``2**r`` consecutive hashes of tile level L.
     """
-    level, n = _split(index)
+    return _tile_for_subtree(*_split(index))
+
+
+def _tile_for_subtree(level: int, n: int) -> Tile:
+    """The smallest tile holding the hash of the level-``level`` subtree number ``n``."""
     tile_level, r = divmod(level, TILE_HEIGHT)
     first = n << r  # index at tile level of the first hash it covers
     tile_n, offset = divmod(first, TILE_WIDTH)
@@ -134,11 +138,14 @@ def hash_from_tile(tile: Tile, data: bytes, index: int) -> bytes:
 
     Costs up to ``2**r - 1`` node hashes for a hash ``r`` levels above the tile's level.
     """
-    level, n = _split(index)
+    return _subtree_from_tile(tile, data, *_split(index))
+
+
+def _subtree_from_tile(tile: Tile, data: bytes, level: int, n: int) -> bytes:
     tile_level, r = divmod(level, TILE_HEIGHT)
     first = n << r
     if tile_level != tile.level or first >> TILE_HEIGHT != tile.n:
-        raise ValidationError(f"stored hash {index} is not in tile {tile.path()}")
+        raise ValidationError(f"subtree {level}/{n} is not in tile {tile.path()}")
     start = (first % TILE_WIDTH) * HASH_SIZE
     end = start + (HASH_SIZE << r)
     if len(data) < end:
@@ -247,21 +254,29 @@ class TileHashReader:
         self._edge = {} if size is None else {(t.level, t.n): t.width for t in edge_tiles(size)}
 
     def read_hashes(self, indexes: Sequence[int]) -> Sequence[bytes]:
+        return self.read_subtrees([_split(index) for index in indexes])
+
+    def read_subtrees(self, subtrees: Sequence[tuple[int, int]]) -> Sequence[bytes]:
+        """The hashes of the ``(level, n)`` subtrees (``merkle.SubtreeReader``)."""
         if self._cache is None:
-            needed = [tile_for_index(index) for index in indexes]
+            needed = [_tile_for_subtree(level, n) for level, n in subtrees]
             datas = self._read(needed)
-            pairs = zip(needed, indexes, strict=True)
-            return [hash_from_tile(t, datas[(t.level, t.n)], i) for t, i in pairs]
-        spots = [_spot(index) for index in indexes]
+            pairs = zip(needed, subtrees, strict=True)
+            return [_subtree_from_tile(t, datas[(t.level, t.n)], *s) for t, s in pairs]
         cache, edge = self._cache, self._edge
+        spots = []  # (tile key, node row, byte offset in the row) of each subtree's hash
         nodes: dict[tuple[int, int], list[bytes]] = {}
         missing = []
-        for spot in spots:
-            key = spot.tile
+        for level, n in subtrees:
+            tile_level, row = divmod(level, TILE_HEIGHT)
+            tile_n, offset = divmod(n << row, TILE_WIDTH)
+            key = (tile_level, tile_n)
+            spots.append((key, row, (offset >> row) * HASH_SIZE))
             if key not in nodes:
-                found = cache.get(*key, edge.get(key, TILE_WIDTH))
+                found = cache.get(tile_level, tile_n, edge.get(key, TILE_WIDTH))
                 if found is None:
-                    missing.append(Tile(*key, spot.width))
+                    missing.append(Tile(tile_level, tile_n, offset + (1 << row)))
+                    nodes[key] = []  # read below
                 else:
                     nodes[key] = found
         if self._with_nodes is not None and missing:
@@ -271,7 +286,11 @@ class TileHashReader:
         for (level, n), data in self._read(missing).items():
             width = edge.get((level, n), TILE_WIDTH)
             nodes[(level, n)] = cache.nodes(level, n, data[: width * HASH_SIZE])
-        return [spot.node(nodes[spot.tile]) for spot in spots]
+        hashes = [nodes[key][row][offset : offset + HASH_SIZE] for key, row, offset in spots]
+        for (level, n), value in zip(subtrees, hashes, strict=True):
+            if len(value) != HASH_SIZE:
+                raise ValidationError(f"subtree {level}/{n} is beyond its tile's width")
+        return hashes
 
     def _read_with_nodes(self, tiles: list[Tile], into: dict[tuple[int, int], list[bytes]]) -> None:
         """Read full tiles with their stored nodes into ``into`` (and the cache)."""
@@ -293,33 +312,6 @@ class TileHashReader:
                 widest[key] = tile
         datas = self._tiles.read_tiles(list(widest.values())) if widest else []
         return dict(zip(widest, datas, strict=True))
-
-
-@dataclass(frozen=True, slots=True)
-class _Spot:
-    """Where stored hash ``index`` sits: in ``tile`` (level, n), a tile at least ``width`` wide,
-    at byte ``offset`` of the tile's node row ``row`` (0 is the tile's own hashes)."""
-
-    index: int
-    tile: tuple[int, int]
-    width: int
-    row: int
-    offset: int
-
-    def node(self, rows: list[bytes]) -> bytes:
-        """The hash from the node rows of its tile (``TileNodeCache.nodes``)."""
-        node = rows[self.row][self.offset : self.offset + HASH_SIZE]
-        if len(node) != HASH_SIZE:
-            raise ValidationError(f"stored hash {self.index} is beyond its tile's width")
-        return node
-
-
-@lru_cache(maxsize=1 << 16)
-def _spot(index: int) -> _Spot:
-    level, n = _split(index)
-    tile_level, r = divmod(level, TILE_HEIGHT)
-    tile_n, offset = divmod(n << r, TILE_WIDTH)
-    return _Spot(index, (tile_level, tile_n), offset + (1 << r), r, (offset >> r) * HASH_SIZE)
 
 
 def edge_tiles(size: int) -> list[Tile]:
