@@ -170,10 +170,10 @@ def test_a_record_turned_into_text_by_an_sql_edit_is_named(sealed: Path) -> None
 def test_a_changed_interior_node_of_a_full_tile_is_named(sealed: Path) -> None:
     """Proofs are served from the stored nodes of full tiles: verify checks them too."""
     with database(sealed) as conn:
-        (nodes,) = conn.execute("SELECT data FROM tile_nodes WHERE level = 0 AND n = 1").fetchone()
+        (nodes,) = conn.execute("SELECT nodes FROM tiles WHERE level = 0 AND n = 1").fetchone()
         changed = bytearray(nodes)
         changed[100] ^= 0x01
-        conn.execute("UPDATE tile_nodes SET data = ? WHERE level = 0 AND n = 1", (bytes(changed),))
+        conn.execute("UPDATE tiles SET nodes = ? WHERE level = 0 AND n = 1", (bytes(changed),))
     error = verify_fails(sealed)
     assert (error.reason, error.index) == ("tiles_changed", 256)
     assert "tile/0/001" in str(error)
@@ -182,7 +182,7 @@ def test_a_changed_interior_node_of_a_full_tile_is_named(sealed: Path) -> None:
 def test_missing_tile_nodes_are_not_a_fault(sealed: Path) -> None:
     """A ledger whose tiles filled before the store kept nodes: proofs hash the tiles instead."""
     with database(sealed) as conn:
-        conn.execute("DELETE FROM tile_nodes")
+        conn.execute("UPDATE tiles SET nodes = NULL")
     with Ledger.open(sealed) as ledger:
         ledger.verify()
         for index in (0, 255, 256, 511, SIZE - 1):

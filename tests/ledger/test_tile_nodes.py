@@ -28,7 +28,9 @@ def _fill(ledger: Ledger, count: int, batch: int = 97) -> None:
 
 def test_appends_keep_the_nodes_of_each_tile_they_fill(ledger: Ledger) -> None:
     _fill(ledger, SIZE)
-    rows = ledger.store.read("SELECT level, n, data FROM tile_nodes ORDER BY level, n")
+    rows = ledger.store.read(
+        "SELECT level, n, nodes FROM tiles WHERE nodes IS NOT NULL ORDER BY level, n"
+    )
     assert [(level, n) for level, n, _ in rows] == [(0, 0), (0, 1), (0, 2)]
     leaves = [merkle.record_hash(r.leaf) for r in ledger.store.read_records(0, SIZE)]
     for _, n, nodes in rows:
@@ -59,27 +61,27 @@ def test_proofs_read_full_tiles_nodes_instead_of_hashing_them(
     assert all(length < TILE_WIDTH * 32 for length in hashed)  # ... never a full one
 
 
-def test_sqlite_step_8_adds_tile_nodes(tmp_path: Path, clock: FixedClock) -> None:
+def test_sqlite_step_8_adds_a_nodes_column_to_tiles(tmp_path: Path, clock: FixedClock) -> None:
     directory = tmp_path / "d"
     with Ledger.create(directory, origin=ORIGIN, clock=clock) as ledger:
         _fill(ledger, TILE_WIDTH + 10)
     with sqlite3.connect(directory / DATABASE) as conn:
-        conn.execute("DROP TABLE tile_nodes")
+        conn.execute("ALTER TABLE tiles DROP COLUMN nodes")
         conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
     with Ledger.open(directory, clock=clock) as ledger:
         assert ledger.store.get_meta("schema_version") == str(sqlite.SCHEMA_VERSION)
-        assert ledger.store.read("SELECT COUNT(*) FROM tile_nodes") == [(0,)]
+        assert ledger.store.read("SELECT COUNT(nodes) FROM tiles") == [(0,)]
         ledger.prove_inclusion(3, ledger.size()).check()  # tile 0 has no nodes: hashed
         _fill(ledger, TILE_WIDTH)
-        assert ledger.store.read("SELECT level, n FROM tile_nodes") == [(0, 1)]
+        assert ledger.store.read("SELECT level, n FROM tiles WHERE nodes IS NOT NULL") == [(0, 1)]
         ledger.verify()
 
 
-def test_postgres_step_5_adds_tile_nodes(tmp_path: Path, postgres_url: str) -> None:
+def test_postgres_step_5_adds_a_nodes_column_to_tiles(tmp_path: Path, postgres_url: str) -> None:
     with Ledger.create(tmp_path / "keys", origin=ORIGIN, database_url=postgres_url) as ledger:
         _fill(ledger, TILE_WIDTH + 10)
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP TABLE tile_nodes")
+        conn.execute("ALTER TABLE tiles DROP COLUMN nodes")
         conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     upgraded = PostgresStore(postgres_url, upgrade=True)
     assert upgraded.schema_version() == postgres.SCHEMA_VERSION
@@ -87,5 +89,5 @@ def test_postgres_step_5_adds_tile_nodes(tmp_path: Path, postgres_url: str) -> N
     with Ledger.open(tmp_path / "keys", database_url=postgres_url) as ledger:
         ledger.prove_inclusion(3, ledger.size()).check()
         _fill(ledger, TILE_WIDTH)
-        assert ledger.store.read("SELECT level, n FROM tile_nodes") == [(0, 1)]
+        assert ledger.store.read("SELECT level, n FROM tiles WHERE nodes IS NOT NULL") == [(0, 1)]
         ledger.verify()

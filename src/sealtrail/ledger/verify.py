@@ -218,7 +218,10 @@ class _NodeCheck:
             by_level.setdefault(tile_level, []).append((n, nodes))
         self.done = []
         for tile_level, tiles in by_level.items():
-            sql = "SELECT n, data FROM tile_nodes WHERE level = ? AND n >= ? AND n <= ?"
+            sql = (
+                "SELECT n, nodes FROM tiles"
+                " WHERE level = ? AND n >= ? AND n <= ? AND nodes IS NOT NULL"
+            )
             rows = store.read(sql, (tile_level, tiles[0][0], tiles[-1][0]))
             stored = {int(n): _blob(data) for n, data in rows}
             for n, nodes in tiles:

@@ -190,11 +190,10 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 """
 _SCHEMA += _SUBJECT_KEYS
 
-#: The interior nodes of full tiles, for proofs (``sealtrail.ledger.tiles.grow_tiles``); SQLite's
-#: schema step 8.
+#: Each full tile's interior nodes, for proofs (``sealtrail.ledger.tiles.grow_tiles``), in the
+#: tile's row: NULL for partial tiles and tiles filled before this step. SQLite's schema step 8.
 _TILE_NODES = """
-CREATE TABLE IF NOT EXISTS tile_nodes (level INTEGER NOT NULL, n BIGINT NOT NULL,
-                                       data BYTEA NOT NULL, PRIMARY KEY (level, n));
+ALTER TABLE tiles ADD COLUMN IF NOT EXISTS nodes BYTEA;
 """
 _SCHEMA += _TILE_NODES
 
@@ -390,17 +389,15 @@ class PostgresStore:
                 )
         if batch.tiles:
             with conn.cursor() as cursor:
+                nodes = batch.nodes
                 cursor.executemany(
-                    "INSERT INTO tiles (level, n, data) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (level, n) DO UPDATE SET data = EXCLUDED.data",
-                    [(level, n, data) for (level, n), data in batch.tiles.items()],
-                )
-        if batch.nodes:
-            with conn.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO tile_nodes (level, n, data) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (level, n) DO UPDATE SET data = EXCLUDED.data",
-                    [(level, n, data) for (level, n), data in batch.nodes.items()],
+                    "INSERT INTO tiles (level, n, data, nodes) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (level, n) DO UPDATE"
+                    " SET data = EXCLUDED.data, nodes = EXCLUDED.nodes",
+                    [
+                        (level, n, data, nodes.get((level, n)))
+                        for (level, n), data in batch.tiles.items()
+                    ],
                 )
         conn.execute("UPDATE tree SET size = %s WHERE id = 0", [batch.new_size])
 
@@ -441,9 +438,8 @@ class PostgresStore:
         keys = sorted({(t.level, t.n) for t in tiles})
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT t.level, t.n, t.data, x.data FROM tiles t"
-                " LEFT JOIN tile_nodes x ON x.level = t.level AND x.n = t.n"
-                " WHERE (t.level, t.n) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
+                "SELECT level, n, data, nodes FROM tiles"
+                " WHERE (level, n) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
                 [[level for level, _ in keys], [n for _, n in keys]],
             ).fetchall()
         found = {

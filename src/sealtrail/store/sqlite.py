@@ -95,11 +95,18 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
     6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
     7: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
-    8: """
-CREATE TABLE IF NOT EXISTS tile_nodes (level INTEGER NOT NULL, n INTEGER NOT NULL,
-                                       data BLOB NOT NULL, PRIMARY KEY (level, n)) WITHOUT ROWID;
-""",  # the interior nodes of full tiles, for proofs (sealtrail.ledger.tiles.grow_tiles)
+    8: lambda conn: _add_tile_nodes(conn),  # full tiles' interior nodes, for proofs
 }
+
+
+def _add_tile_nodes(conn: sqlite3.Connection) -> None:
+    """Migration 8 to 9: each full tile's interior nodes (``sealtrail.ledger.tiles.grow_tiles``)
+    in its own row, so a proof reads a tile and its nodes in one lookup. NULL for partial tiles
+    and for tiles filled before this step."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tiles)")}
+    if "nodes" not in columns:
+        conn.execute("ALTER TABLE tiles ADD COLUMN nodes BLOB")
+
 
 #: Migration 6 to 7: the alert follower's position, its rules' fingerprints and their sliding
 #: windows (``sealtrail.alerts``), written in the transaction that appends their alerts.
@@ -254,12 +261,9 @@ class _Reads:
         if not tiles:
             return []
         keys = {(t.level, t.n) for t in tiles}
-        where = " OR ".join("(t.level = ? AND t.n = ?)" for _ in keys)
+        where = " OR ".join("(level = ? AND n = ?)" for _ in keys)
         params = [v for key in keys for v in key]
-        sql = (
-            "SELECT t.level, t.n, t.data, x.data FROM tiles t"
-            f" LEFT JOIN tile_nodes x ON x.level = t.level AND x.n = t.n WHERE {where}"
-        )
+        sql = f"SELECT level, n, data, nodes FROM tiles WHERE {where}"
         rows = self._connection().execute(sql, params)
         found = {
             (level, n): (_as_bytes(data), None if nodes is None else _as_bytes(nodes))
@@ -379,15 +383,11 @@ class SQLiteStore:
         ]
         conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
         conn.executemany(_INSERT_TEXT, _text_rows(enumerate(batch.leaves, batch.first_seq)))
+        nodes = batch.nodes
         conn.executemany(
-            "INSERT OR REPLACE INTO tiles (level, n, data) VALUES (?, ?, ?)",
-            [(level, n, data) for (level, n), data in batch.tiles.items()],
+            "INSERT OR REPLACE INTO tiles (level, n, data, nodes) VALUES (?, ?, ?, ?)",
+            [(level, n, data, nodes.get((level, n))) for (level, n), data in batch.tiles.items()],
         )
-        if batch.nodes:
-            conn.executemany(
-                "INSERT OR REPLACE INTO tile_nodes (level, n, data) VALUES (?, ?, ?)",
-                [(level, n, data) for (level, n), data in batch.nodes.items()],
-            )
         conn.execute("UPDATE tree SET size = ?", (batch.new_size,))
 
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
