@@ -217,9 +217,10 @@ def _read(reader: HashReader, subtrees: list[tuple[int, int]]) -> Iterator[Hash]
         hashes = reader.read_hashes([_stored_hash_index(level, n) for level, n in subtrees])
     if len(hashes) != len(subtrees):
         raise RuntimeError(f"the reader returned {len(hashes)} hashes for {len(subtrees)} asked")
-    for (level, n), value in zip(subtrees, hashes, strict=True):
-        if len(value) != HASH_SIZE:
-            raise RuntimeError(f"the reader returned {len(value)} bytes for subtree {level}/{n}")
+    if sum(map(len, hashes)) != HASH_SIZE * len(hashes):  # then find which, in Python
+        for (level, n), value in zip(subtrees, hashes, strict=True):
+            if len(value) != HASH_SIZE:
+                raise RuntimeError(f"the reader gave {len(value)} bytes for subtree {level}/{n}")
     return iter(hashes)
 
 
@@ -285,18 +286,7 @@ def prove_record(t: int, n: int, reader: HashReader) -> list[Hash]:
     ``read_hashes`` call. https://www.rfc-editor.org/rfc/rfc9162#section-2.1.3.1
     """
     _require_record_index(t, n)
-    subtrees: list[tuple[int, int]] = []
-    counts = []  # how many subtrees make up each sibling: one, unless it is on the right edge
-    for lo, hi in _record_proof_siblings(t, n):
-        width = hi - lo
-        if width & (width - 1):
-            before = len(subtrees)
-            _subtrees(lo, hi, subtrees)
-            counts.append(len(subtrees) - before)
-        else:
-            level = width.bit_length() - 1
-            subtrees.append((level, lo >> level))
-            counts.append(1)
+    subtrees, counts = _record_proof_subtrees(t, n)
     hashes = list(_read(reader, subtrees))
     proof = []
     at = 0
@@ -306,22 +296,28 @@ def prove_record(t: int, n: int, reader: HashReader) -> list[Hash]:
     return proof
 
 
-def _record_proof_siblings(t: int, n: int) -> list[tuple[int, int]]:
-    """Return the record ranges ``[lo, hi)`` whose hashes form record n's audit path in the tree
-    of size t, nearest the leaf first: walking down from the root, each step keeps the half that
-    holds n and the other half is a sibling."""
-    siblings = []
-    lo, hi = 0, t
-    while hi - lo > 1:
-        mid = lo + _largest_power_below(hi - lo)
-        if n < mid:
-            siblings.append((mid, hi))
-            hi = mid
-        else:
-            siblings.append((lo, mid))
-            lo = mid
-    siblings.reverse()
-    return siblings
+def _record_proof_subtrees(t: int, n: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """Return the complete subtrees ``(level, index)`` whose hashes make record n's audit path in
+    the tree of size t, nearest the leaf first, and how many of them make each sibling.
+
+    Below the level where the paths from leaf n and leaf t - 1 meet, each sibling is a complete
+    subtree; at that level the sibling is the rest of the tree, ``[lo, t)``, made of
+    ``popcount(t - lo)`` complete subtrees; above it only levels where n has a set bit have a
+    sibling, the complete subtree on the left (RFC 9162's recursive ``PATH``, walked bottom-up).
+    """
+    inner = (n ^ (t - 1)).bit_length()
+    subtrees = [(level, (n >> level) ^ 1) for level in range(inner - 1)]
+    counts = [1] * len(subtrees)
+    if inner:
+        level = inner - 1
+        before = len(subtrees)
+        _subtrees(((n >> level) | 1) << level, t, subtrees)
+        counts.append(len(subtrees) - before)
+    for level in range(inner, n.bit_length()):
+        if n >> level & 1:
+            subtrees.append((level, (n >> level) ^ 1))
+            counts.append(1)
+    return subtrees, counts
 
 
 def check_record(proof: Sequence[Hash], t: int, th: Hash, n: int, h: Hash) -> None:

@@ -267,15 +267,15 @@ class TileHashReader:
         spots = []  # (tile key, node row, byte offset in the row) of each subtree's hash
         nodes: dict[tuple[int, int], list[bytes]] = {}
         missing = []
-        for level, n in subtrees:
-            tile_level, row = divmod(level, TILE_HEIGHT)
-            tile_n, offset = divmod(n << row, TILE_WIDTH)
-            key = (tile_level, tile_n)
-            spots.append((key, row, (offset >> row) * HASH_SIZE))
+        for level, n in subtrees:  # divmod by TILE_HEIGHT and TILE_WIDTH, as shifts and masks
+            row = level & 7
+            first = n << row
+            key = (level >> 3, first >> 8)
+            spots.append((key, row, ((first & 255) >> row) * HASH_SIZE))
             if key not in nodes:
-                found = cache.get(tile_level, tile_n, edge.get(key, TILE_WIDTH))
+                found = cache.get(key[0], key[1], edge.get(key, TILE_WIDTH))
                 if found is None:
-                    missing.append(Tile(tile_level, tile_n, offset + (1 << row)))
+                    missing.append(Tile(key[0], key[1], (first & 255) + (1 << row)))
                     nodes[key] = []  # read below
                 else:
                     nodes[key] = found
@@ -287,9 +287,9 @@ class TileHashReader:
             width = edge.get((level, n), TILE_WIDTH)
             nodes[(level, n)] = cache.nodes(level, n, data[: width * HASH_SIZE])
         hashes = [nodes[key][row][offset : offset + HASH_SIZE] for key, row, offset in spots]
-        for (level, n), value in zip(subtrees, hashes, strict=True):
-            if len(value) != HASH_SIZE:
-                raise ValidationError(f"subtree {level}/{n} is beyond its tile's width")
+        if sum(map(len, hashes)) != HASH_SIZE * len(hashes):
+            level, n = next(s for s, h in zip(subtrees, hashes, strict=True) if len(h) != HASH_SIZE)
+            raise ValidationError(f"subtree {level}/{n} is beyond its tile's width")
         return hashes
 
     def _read_with_nodes(self, tiles: list[Tile], into: dict[tuple[int, int], list[bytes]]) -> None:
