@@ -37,6 +37,7 @@ from sealtrail.events import (
     uuid7,
     validate_event,
 )
+from sealtrail.ids import uuid7_many
 from sealtrail.ledger.keyring import Keyring
 from sealtrail.ledger.merkle import (
     EMPTY_TREE_HASH,
@@ -341,19 +342,21 @@ class Ledger:
     ) -> list[tuple[PreparedEvent, IndexedFields]]:
         """Validated, pre-encoded events ready to be sequenced, the privacy policy applied;
         errors name the event's position. ``view``: the write transaction it runs in, if any."""
+        events = events if isinstance(events, Sequence) else list(events)
         received_at = format_time(self.clock.now())
+        ids = uuid7_many(len(events))
         prepared = []
-        for position, raw in enumerate(events):
+        for position, (raw, event_id) in enumerate(zip(events, ids, strict=True)):
             try:
                 event = validate_event(raw, self.limits)
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
-            event_id = uuid7()
             if self.privacy is None:
                 fields = indexed_fields(event)
             else:
                 event, fields = self._private(event, event_id, view)
-            prepared.append((prepare_event(event, id=event_id, received_at=received_at), fields))
+            sealed = prepare_event(event, id=event_id, received_at=received_at, trusted=True)
+            prepared.append((sealed, fields))
         return prepared
 
     def _private(
@@ -454,7 +457,8 @@ class Ledger:
             if leaves:
                 edge.update(self._edge_at(size, view))
             tiles = append_leaves(size, edge, hashes) if leaves else {}
-            return Sequenced(size, leaves, [fields for _, fields in batch], tiles)
+            fields = [fields for _, fields in batch]
+            return Sequenced(size, leaves, fields, tiles, [p.text for p, _ in batch])
 
         batch = self.store.append(build)
         self._known_size = max(self._known_size, batch.new_size)
