@@ -457,8 +457,8 @@ class Ledger:
             if leaves:
                 edge.update(self._edge_at(size, view))
             tiles = append_leaves(size, edge, hashes) if leaves else {}
-            fields = [fields for _, fields in batch]
-            return Sequenced(size, leaves, fields, tiles, [p.text for p, _ in batch])
+            columns = [fields for _, fields in batch]
+            return Sequenced(size, leaves, columns, tiles, [p.text for p, _ in batch])
 
         batch = self.store.append(build)
         self._known_size = max(self._known_size, batch.new_size)
