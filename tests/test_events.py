@@ -39,6 +39,7 @@ from sealtrail.events import (
     uuid7,
     validate_event,
 )
+from sealtrail.store.filters import searchable
 
 DIGEST = "sha256:" + "4d" * 32
 EVENT_ID = "01946b2c-3f80-7a3b-8c1d-2e3f4a5b6c7d"
@@ -782,7 +783,44 @@ def test_prepare_event_refuses_bad_ledger_fields(
 ) -> None:
     arguments = {"id": EVENT_ID, "received_at": RECEIVED_AT, **kwargs}
     with pytest.raises(ValidationError, match="^" + re.escape(message)):
-        prepare_event(event, **arguments)
+        prepare_event(event, id=arguments["id"], received_at=arguments["received_at"])
+
+
+def test_prepare_event_trusts_the_ledgers_own_id_and_time_but_not_the_events_fields() -> None:
+    prepared = prepare_event({}, id=EVENT_ID, received_at=RECEIVED_AT, trusted=True)
+    assert prepared == prepare_event({}, id=EVENT_ID, received_at=RECEIVED_AT)
+    with pytest.raises(ValidationError, match=r"^seq: added by the ledger"):
+        prepare_event({"seq": 1}, id=EVENT_ID, received_at=RECEIVED_AT, trusted=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(TEXT, ALL_TREES, max_size=5), TEXT)
+def test_prepared_text_is_what_search_takes_from_the_leaf(details: Any, message: str) -> None:
+    event = validate_event(image_pull(message=message, details=details))
+    prepared = prepare_event(event, id=EVENT_ID, received_at=RECEIVED_AT)
+    assert prepared.text in (None, searchable(prepared.leaf(7)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(BMP_KEYS, FAST_TREES, max_size=5))
+def test_prepared_text_is_known_when_orjson_encodes_the_event(details: Any) -> None:
+    event = validate_event(image_pull(details=details))
+    prepared = prepare_event(event, id=EVENT_ID, received_at=RECEIVED_AT)
+    assert prepared.text == searchable(prepared.leaf(7))
+
+
+@pytest.mark.parametrize("details", [{"ratio": 1.0}, {"\U0001f600": 1, "\ue000": 2}])
+def test_prepared_text_is_left_to_the_leaf_when_the_exact_encoder_writes_it(
+    details: dict[str, Any],
+) -> None:
+    event = validate_event(image_pull(details=details))
+    assert prepare_event(event, id=EVENT_ID, received_at=RECEIVED_AT).text is None
+
+
+def test_prepared_text_without_message_or_details_is_empty() -> None:
+    event = validate_event(image_pull(message=None, details=None))
+    prepared = prepare_event(event, id=EVENT_ID, received_at=RECEIVED_AT)
+    assert prepared.text == ("", "") == searchable(prepared.leaf(0))
 
 
 @pytest.mark.parametrize("seq", [-1, 2**53, True, 1.0])
@@ -884,6 +922,17 @@ def test_uuid7_counts_within_a_millisecond_and_never_goes_back() -> None:
     assert first.int < second.int < earlier.int
     assert (second.int >> 64) & 0xFFF == ((first.int >> 64) & 0xFFF) + 1
     assert uuid.UUID(generate(1_001)).int >> 80 == 1_001
+
+
+def test_uuid7_many_gives_what_as_many_calls_would() -> None:
+    generate = UUID7Generator()
+    ids = [generate(1_000), *generate.many(3, 1_000), generate(1_000), *generate.many(5_000, 1_000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    counters = [(uuid.UUID(text).int >> 64) & 0xFFF for text in ids[:5]]
+    assert counters == list(range(counters[0], counters[0] + 5))
+    assert all(uuid.UUID(text).version == 7 for text in ids)
+    assert _timestamp_ms(ids[-1]) == 1_001  # 5,005 ids: past one millisecond's 4,096
 
 
 def test_uuid7_counter_overflow_moves_to_the_next_millisecond() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from sealtrail.errors import Conflict, NotFound, ValidationError, VerificationError
 from sealtrail.events import canonical_json
 from sealtrail.ledger import merkle
-from sealtrail.ledger.log import Ledger
+from sealtrail.ledger.log import Ledger, Receipt, _GroupCommit, _Pending, _wake
 from sealtrail.ledger.note import Checkpoint, open_checkpoint
 from sealtrail.ledger.proofs import ConsistencyProof, InclusionProof
 from tests.ledger.conftest import ORIGIN, pull_event
@@ -230,3 +231,59 @@ def test_a_second_writer_between_appends_never_leaves_a_stale_edge(
     ledger.append_many([pull_event(i) for i in range(557, 857)])  # fills a level-0 tile: its
     ledger.checkpoint()  # root goes into the level-1 tile remembered from the append before
     assert ledger.verify().size == 857
+
+
+def _group(size: int) -> list[_Pending]:
+    group = [_Pending([]) for _ in range(size)]
+    for pending, after in itertools.pairwise(group):
+        pending.next = after
+    return group
+
+
+def test_a_group_wakes_in_a_chain_that_passes_abandoned_waiters_by() -> None:
+    first, gone, last = _group(3)
+    gone.abandoned = True
+    _wake(first)
+    assert not first.done.locked()
+    assert gone.done.locked()
+    assert last.done.locked()
+    _GroupCommit._pass_on(first, woken=True)
+    assert gone.done.locked()
+    assert not last.done.locked()
+
+
+def test_a_waiter_interrupted_before_its_turn_is_marked_and_after_it_passes_on() -> None:
+    early, after_early = _group(2)
+    _GroupCommit._pass_on(early, woken=False)  # its lock still held: the turn never came
+    assert early.abandoned
+    assert after_early.done.locked()
+    late, after_late = _group(2)
+    _wake(late)  # its turn came just as it stopped waiting
+    _GroupCommit._pass_on(late, woken=False)
+    assert not late.abandoned
+    assert not after_late.done.locked()
+
+
+def test_a_failed_commit_reaches_every_thread_of_its_group() -> None:
+    gathered = threading.Barrier(8)
+
+    def fail(events: object) -> list[Receipt]:
+        raise OSError("disk full")
+
+    committer = _GroupCommit(fail)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        gathered.wait()
+        try:
+            committer.submit(lambda: [object()])  # type: ignore[list-item]
+        except OSError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    committer.close()
+    assert [str(error) for error in errors] == ["disk full"] * 8

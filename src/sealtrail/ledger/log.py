@@ -15,6 +15,7 @@ processes are serialised by the store's write transaction.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import queue
 import socket
 import threading
@@ -36,6 +37,7 @@ from sealtrail.events import (
     uuid7,
     validate_event,
 )
+from sealtrail.ids import uuid7_many
 from sealtrail.ledger.keyring import Keyring
 from sealtrail.ledger.merkle import (
     EMPTY_TREE_HASH,
@@ -80,9 +82,11 @@ def _held_lock() -> threading.Lock:
 @dataclass(slots=True)
 class _Pending:
     events: Sequence[tuple[PreparedEvent, IndexedFields]]
-    done: threading.Lock = field(default_factory=_held_lock)  # released when committed or failed
+    done: threading.Lock = field(default_factory=_held_lock)  # released when its turn to wake
     receipts: list[Receipt] | None = None
     error: BaseException | None = None
+    next: _Pending | None = None  # the appender of its group to wake after this one
+    abandoned: bool = False  # its appender stopped waiting before its turn: pass it by
 
 
 class _GroupCommit:
@@ -94,6 +98,11 @@ class _GroupCommit:
     flight has queued its events: threads that a commit woke together, and that come back at
     once, commit together again instead of splitting into two half groups that each pay for an
     fsync. An appender that does not come back leaves the count when its call returns.
+
+    A commit wakes its group in a chain: the committer wakes the first appender, and each woken
+    appender wakes the next. Woken all at once, 32 threads fought over the GIL, at about 15 us
+    of CPU per append. An appender interrupted while it waits is marked abandoned, and the chain
+    passes it by, so the others still wake.
     """
 
     def __init__(
@@ -117,6 +126,8 @@ class _GroupCommit:
         committer counts this appender in from the start of ``prepare``."""
         with self._counts:
             self._in_flight += 1
+        mine: _Pending | None = None
+        woken = False
         try:
             events = prepare()
             if not events:
@@ -128,9 +139,11 @@ class _GroupCommit:
                 self._queued += 1
                 if self._queued == self._in_flight:
                     self._counts.notify()
-            mine.done.acquire()
+            woken = mine.done.acquire()
         finally:
             with self._counts:
+                if mine is not None:
+                    self._pass_on(mine, woken)
                 self._in_flight -= 1
                 if self._queued == self._in_flight:
                     self._counts.notify()
@@ -182,8 +195,28 @@ class _GroupCommit:
         except BaseException as error:  # every waiter hears of the failure, none hangs
             for pending in group:
                 pending.error = error
-        for pending in group:
-            pending.done.release()
+        for pending, after in itertools.pairwise(group):
+            pending.next = after
+        with self._counts:
+            _wake(group[0])
+
+    @staticmethod
+    def _pass_on(mine: _Pending, woken: bool) -> None:
+        """Wake the appender after ``mine`` in its group, or, when ``mine`` stops waiting before
+        its turn, mark it for the chain to pass by. Called holding ``_counts``."""
+        if woken or mine.done.acquire(blocking=False):
+            _wake(mine.next)
+        else:
+            mine.abandoned = True
+
+
+def _wake(pending: _Pending | None) -> None:
+    """Wake the first appender still waiting from ``pending`` on, down its group's chain; the
+    caller holds the lock that orders wakes and abandonments (``_GroupCommit._counts``)."""
+    while pending is not None and pending.abandoned:
+        pending = pending.next
+    if pending is not None:
+        pending.done.release()
 
 
 class Ledger:
@@ -309,19 +342,21 @@ class Ledger:
     ) -> list[tuple[PreparedEvent, IndexedFields]]:
         """Validated, pre-encoded events ready to be sequenced, the privacy policy applied;
         errors name the event's position. ``view``: the write transaction it runs in, if any."""
+        events = events if isinstance(events, Sequence) else list(events)
         received_at = format_time(self.clock.now())
+        ids = uuid7_many(len(events))
         prepared = []
-        for position, raw in enumerate(events):
+        for position, (raw, event_id) in enumerate(zip(events, ids, strict=True)):
             try:
                 event = validate_event(raw, self.limits)
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
-            event_id = uuid7()
             if self.privacy is None:
                 fields = indexed_fields(event)
             else:
                 event, fields = self._private(event, event_id, view)
-            prepared.append((prepare_event(event, id=event_id, received_at=received_at), fields))
+            sealed = prepare_event(event, id=event_id, received_at=received_at, trusted=True)
+            prepared.append((sealed, fields))
         return prepared
 
     def _private(
@@ -422,8 +457,9 @@ class Ledger:
             if leaves:
                 edge.update(self._edge_at(size, view))
             tiles = grow_tiles(size, edge, hashes) if leaves else TileWrites({}, {})
-            fields = [fields for _, fields in batch]
-            return Sequenced(size, leaves, fields, tiles.tiles, tiles.nodes)
+            columns = [fields for _, fields in batch]
+            texts = [prepared.text for prepared, _ in batch]
+            return Sequenced(size, leaves, columns, tiles.tiles, tiles.nodes, texts)
 
         batch = self.store.append(build)
         self._known_size = max(self._known_size, batch.new_size)

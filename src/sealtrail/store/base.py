@@ -47,13 +47,19 @@ class StoredCheckpoint:
 @dataclass(frozen=True)
 class Sequenced:
     """What one write transaction adds: records from ``first_seq`` on, the tiles that change,
-    and the interior nodes of the tiles it filled (``sealtrail.ledger.tiles.grow_tiles``)."""
+    and the interior nodes of the tiles it filled (``sealtrail.ledger.tiles.grow_tiles``).
+
+    ``texts``, when given, holds each record's message and flattened details for the text index,
+    as ``sealtrail.store.filters.searchable`` takes them from its leaf (None where not known):
+    the ledger knows most from the events it encoded, which spares the store parsing the leaf.
+    """
 
     first_seq: int
     leaves: Sequence[bytes]
     fields: Sequence[IndexedFields]
     tiles: dict[tuple[int, int], bytes]
     nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    texts: Sequence[tuple[str, str] | None] = ()
 
     @property
     def new_size(self) -> int:

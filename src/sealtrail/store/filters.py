@@ -9,14 +9,14 @@ that free-text search looks in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import orjson
 
 from sealtrail.errors import ValidationError
+from sealtrail.events import flatten_details
 from sealtrail.store.base import Query
 
-__all__ = ["TextMatch", "check_term", "flatten", "searchable", "where"]
+__all__ = ["TextMatch", "check_term", "searchable", "where"]
 
 #: Clauses and parameters requiring every (non-empty, checked) term in a record's text.
 TextMatch = Callable[[Sequence[str]], tuple[list[str], list[object]]]
@@ -86,25 +86,8 @@ def searchable(leaf: bytes) -> tuple[str, str]:
     message, details = event.get("message"), event.get("details")
     return (
         message if isinstance(message, str) else "",
-        flatten(details) if isinstance(details, dict) else "",
+        flatten_details(details) if isinstance(details, dict) else "",
     )
-
-
-def flatten(details: dict[str, Any]) -> str:
-    """``{"a": {"b": [1, "x"]}}`` as ``a.b: 1`` and ``a.b: x`` lines, in document order."""
-    lines: list[str] = []
-    stack: list[tuple[str, Any]] = [("", details)]
-    while stack:  # a loop, not recursion: a damaged record may nest deeper than Python recurses
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            items = [(f"{path}.{key}" if path else str(key), item) for key, item in value.items()]
-            stack.extend(reversed(items))
-        elif isinstance(value, list):
-            stack.extend((path, item) for item in reversed(value))
-        else:
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
-            lines.append(f"{path}: {text}")
-    return "\n".join(lines)
 
 
 def check_term(term: str) -> None:

@@ -369,8 +369,10 @@ class PostgresStore:
             " repository, digest, search"
         )
         with conn.cursor() as cursor, cursor.copy(f"COPY records ({columns}) FROM STDIN") as copy:
-            for i, (leaf, f) in enumerate(zip(batch.leaves, batch.fields, strict=True)):
-                message, details = searchable(leaf)
+            texts = batch.texts or [None] * len(batch.leaves)
+            rows = zip(batch.leaves, batch.fields, texts, strict=True)
+            for i, (leaf, f, text) in enumerate(rows):
+                message, details = text or searchable(leaf)
                 copy.write_row(
                     (
                         batch.first_seq + i,

@@ -9,6 +9,7 @@ other processes wait instead of forking the tree. ``synchronous=FULL`` makes eac
 from __future__ import annotations
 
 import functools
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -391,7 +392,8 @@ class SQLiteStore:
             for i, (leaf, f) in enumerate(zip(batch.leaves, batch.fields, strict=True))
         ]
         conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-        conn.executemany(_INSERT_TEXT, _text_rows(enumerate(batch.leaves, batch.first_seq)))
+        records = enumerate(batch.leaves, batch.first_seq)
+        conn.executemany(_INSERT_TEXT, _text_rows(records, batch.texts))
         nodes = batch.nodes
         conn.executemany(
             "INSERT OR REPLACE INTO tiles (level, n, data, nodes) VALUES (?, ?, ?, ?)",
@@ -601,9 +603,15 @@ def _create_text_index(conn: sqlite3.Connection) -> None:
         conn.executemany(_INSERT_TEXT, _text_rows((seq, _as_bytes(leaf)) for seq, leaf in rows))
 
 
-def _text_rows(records: Iterator[tuple[int, bytes]]) -> list[tuple[int, str, str]]:
-    """Rows of the text index for these records: (seq, message, details as text)."""
-    rows = ((seq, *searchable(leaf)) for seq, leaf in records)
+def _text_rows(
+    records: Iterable[tuple[int, bytes]], texts: Sequence[tuple[str, str] | None] = ()
+) -> list[tuple[int, str, str]]:
+    """Rows of the text index for these records: (seq, message, details as text), taken from
+    ``texts`` where it holds a record's (``Sequenced.texts``: one per record, or none), else
+    from the leaf."""
+    known = texts or itertools.repeat(None)
+    pairs = zip(records, known, strict=False)  # strict=False: ``repeat`` never ends
+    rows = ((seq, *(text or searchable(leaf))) for (seq, leaf), text in pairs)
     return [row for row in rows if row[1] or row[2]]
 
 
