@@ -435,23 +435,10 @@ class PostgresStore:
             return _read_tiles(conn, tiles)
 
     def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
-        if not tiles:
-            return []
-        keys = sorted({(t.level, t.n) for t in tiles})
         with self._read() as conn:
-            rows = conn.execute(
-                "SELECT level, n, data, nodes FROM tiles"
-                " WHERE (level, n) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
-                [[level for level, _ in keys], [n for _, n in keys]],
-            ).fetchall()
-        found = {
-            (int(level), int(n)): (bytes(data), None if nodes is None else bytes(nodes))
-            for level, n, data, nodes in rows
-        }
-        missing = [t.path() for t in tiles if (t.level, t.n) not in found]
-        if missing:
-            raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
-        return [found[(t.level, t.n)] for t in tiles]
+            found = _tile_rows(conn, tiles, "data, nodes")
+        rows = (found[(t.level, t.n)] for t in tiles)
+        return [(bytes(data), None if nodes is None else bytes(nodes)) for data, nodes in rows]
 
     def size(self) -> int:
         with self._read() as conn:
@@ -661,19 +648,27 @@ def _without_nul(query: Query) -> Query | None:
 
 
 def _read_tiles(conn: psycopg.Connection[Any], tiles: Sequence[Tile]) -> list[bytes]:
+    found = _tile_rows(conn, tiles, "data")
+    return [bytes(found[(t.level, t.n)][0]) for t in tiles]
+
+
+def _tile_rows(
+    conn: psycopg.Connection[Any], tiles: Sequence[Tile], columns: str
+) -> dict[tuple[int, int], tuple[Any, ...]]:
+    """``columns`` of each tile's row by (level, n); a tile not stored is refused."""
     if not tiles:
-        return []
+        return {}
     keys = sorted({(t.level, t.n) for t in tiles})
     rows = conn.execute(
-        "SELECT level, n, data FROM tiles"
+        f"SELECT level, n, {columns} FROM tiles"
         " WHERE (level, n) IN (SELECT * FROM unnest(%s::int[], %s::bigint[]))",
         [[level for level, _ in keys], [n for _, n in keys]],
     ).fetchall()
-    found = {(int(level), int(n)): bytes(data) for level, n, data in rows}
+    found = {(int(row[0]), int(row[1])): tuple(row[2:]) for row in rows}
     missing = [t.path() for t in tiles if (t.level, t.n) not in found]
     if missing:
         raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
-    return [found[(t.level, t.n)] for t in tiles]
+    return found
 
 
 def _text_match(terms: Sequence[str]) -> tuple[list[str], list[object]]:

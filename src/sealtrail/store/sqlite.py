@@ -12,7 +12,7 @@ import functools
 import itertools
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -257,36 +257,29 @@ class _Reads:
         self._connection().executemany(sql, rows)
 
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
-        if not tiles:
-            return []
-        keys = {(t.level, t.n) for t in tiles}
-        where = " OR ".join("(level = ? AND n = ?)" for _ in keys)
-        params = [v for key in keys for v in key]
-        rows = self._connection().execute(f"SELECT level, n, data FROM tiles WHERE {where}", params)
-        found = {(level, n): _as_bytes(data) for level, n, data in rows}
-        _check_found(tiles, found)
-        return [found[(t.level, t.n)] for t in tiles]
+        found = self._tile_rows(tiles, "data")
+        return [_as_bytes(found[(t.level, t.n)][0]) for t in tiles]
 
     def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
+        found = self._tile_rows(tiles, "data, nodes")
+        rows = (found[(t.level, t.n)] for t in tiles)
+        return [(_as_bytes(data), None if n is None else _as_bytes(n)) for data, n in rows]
+
+    def _tile_rows(
+        self, tiles: Sequence[Tile], columns: str
+    ) -> dict[tuple[int, int], tuple[Any, ...]]:
+        """``columns`` of each tile's row by (level, n); a tile not stored is refused."""
         if not tiles:
-            return []
+            return {}
         keys = {(t.level, t.n) for t in tiles}
         where = " OR ".join("(level = ? AND n = ?)" for _ in keys)
         params = [v for key in keys for v in key]
-        sql = f"SELECT level, n, data, nodes FROM tiles WHERE {where}"
-        rows = self._connection().execute(sql, params)
-        found = {
-            (level, n): (_as_bytes(data), None if nodes is None else _as_bytes(nodes))
-            for level, n, data, nodes in rows
-        }
-        _check_found(tiles, found)
-        return [found[(t.level, t.n)] for t in tiles]
-
-
-def _check_found(tiles: Sequence[Tile], found: Mapping[tuple[int, int], object]) -> None:
-    missing = [t.path() for t in tiles if (t.level, t.n) not in found]
-    if missing:
-        raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
+        sql = f"SELECT level, n, {columns} FROM tiles WHERE {where}"
+        found = {(row[0], row[1]): row[2:] for row in self._connection().execute(sql, params)}
+        missing = [t.path() for t in tiles if (t.level, t.n) not in found]
+        if missing:
+            raise StoreUnavailable(f"stored tiles missing: {', '.join(missing[:3])}")
+        return found
 
 
 class SQLiteStore:
