@@ -37,7 +37,7 @@ from sealtrail.errors import SealtrailError, VerificationError
 from sealtrail.ledger.merkle import HASH_SIZE, CompactRange, tree_hash
 from sealtrail.ledger.note import Checkpoint, Verifier, open_checkpoint
 from sealtrail.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileHashReader
-from sealtrail.store.base import Store
+from sealtrail.store.base import Store, as_bytes
 
 __all__ = ["ProgressCallback", "VerifyReport", "check_announced", "removed_ranges", "verify_log"]
 
@@ -223,7 +223,7 @@ class _NodeCheck:
                 " WHERE level = ? AND n >= ? AND n <= ? AND nodes IS NOT NULL"
             )
             rows = store.read(sql, (tile_level, tiles[0][0], tiles[-1][0]))
-            stored = {int(n): _blob(data) for n, data in rows}
+            stored = {int(n): as_bytes(data) for n, data in rows}
             for n, nodes in tiles:
                 if stored.get(n, nodes) != nodes:
                     first = n << (TILE_HEIGHT * (tile_level + 1))
@@ -233,13 +233,6 @@ class _NodeCheck:
                         reason="tiles_changed",
                         index=first,
                     )
-
-
-def _blob(value: object) -> bytes:
-    """Stored bytes as bytes, whatever type an edit of the database gave them."""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    return str(value).encode("utf-8", "surrogateescape")
 
 
 def _rebuild(

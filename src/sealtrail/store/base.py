@@ -24,6 +24,7 @@ __all__ = [
     "StoredCheckpoint",
     "StoredRecord",
     "WriteView",
+    "as_bytes",
 ]
 
 
@@ -212,3 +213,13 @@ class Store(TilesWithNodesReader, Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def as_bytes(value: object) -> bytes:
+    """Stored bytes as bytes, whatever type an edit of the database gave them (TEXT, a
+    number...)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogateescape")

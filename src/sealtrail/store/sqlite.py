@@ -25,6 +25,7 @@ from sealtrail.store.base import (
     StoredCheckpoint,
     StoredRecord,
     WriteView,
+    as_bytes,
 )
 from sealtrail.store.filters import searchable, where
 
@@ -258,12 +259,12 @@ class _Reads:
 
     def read_tiles(self, tiles: Sequence[Tile]) -> Sequence[bytes]:
         found = self._tile_rows(tiles, "data")
-        return [_as_bytes(found[(t.level, t.n)][0]) for t in tiles]
+        return [as_bytes(found[(t.level, t.n)][0]) for t in tiles]
 
     def read_full_tiles(self, tiles: Sequence[Tile]) -> Sequence[tuple[bytes, bytes | None]]:
         found = self._tile_rows(tiles, "data, nodes")
         rows = (found[(t.level, t.n)] for t in tiles)
-        return [(_as_bytes(data), None if n is None else _as_bytes(n)) for data, n in rows]
+        return [(as_bytes(data), None if n is None else as_bytes(n)) for data, n in rows]
 
     def _tile_rows(
         self, tiles: Sequence[Tile], columns: str
@@ -408,7 +409,7 @@ class SQLiteStore:
         rows = self._reader().execute(
             "SELECT seq, leaf FROM records WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
         )
-        return [StoredRecord(seq, _as_bytes(leaf)) for seq, leaf in rows]
+        return [StoredRecord(seq, as_bytes(leaf)) for seq, leaf in rows]
 
     def iter_records(
         self, start: int, end: int, chunk: int = 10_000
@@ -428,7 +429,7 @@ class SQLiteStore:
             )
             while rows := cursor.fetchmany(chunk):
                 if not all(type(leaf) is bytes for _, leaf in rows):
-                    rows = [(seq, _as_bytes(leaf)) for seq, leaf in rows]
+                    rows = [(seq, as_bytes(leaf)) for seq, leaf in rows]
                 yield rows
         finally:
             conn.close()
@@ -457,7 +458,7 @@ class SQLiteStore:
         order = "ASC" if query.oldest_first else "DESC"
         sql = f"SELECT seq, leaf FROM records WHERE {condition} ORDER BY seq {order} LIMIT ?"
         rows = self._reader().execute(sql, [*params, query.limit])
-        return [StoredRecord(seq, _as_bytes(leaf)) for seq, leaf in rows]
+        return [StoredRecord(seq, as_bytes(leaf)) for seq, leaf in rows]
 
     def count_by(self, column: str, query: Query) -> dict[str, int]:
         if column not in _GROUPABLE:
@@ -561,13 +562,6 @@ class SQLiteStore:
             self._local.conn = None
 
 
-def _as_bytes(value: object) -> bytes:
-    """Stored bytes as bytes, whatever type an edit of the file gave them (TEXT, a number...)."""
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("utf-8", "surrogateescape")
-
-
 # ---------------------------------------------------------------------------------------------
 # Free text: an FTS5 table over each record's message and details, rowid = seq, written in the
 # append transaction. Records with neither have no row.
@@ -593,7 +587,7 @@ def _create_text_index(conn: sqlite3.Connection) -> None:
         raise StoreUnavailable(f"SQLite {sqlite3.sqlite_version} has no FTS5 full-text search")
     cursor = conn.execute("SELECT seq, leaf FROM records ORDER BY seq")
     while rows := cursor.fetchmany(10_000):
-        conn.executemany(_INSERT_TEXT, _text_rows((seq, _as_bytes(leaf)) for seq, leaf in rows))
+        conn.executemany(_INSERT_TEXT, _text_rows((seq, as_bytes(leaf)) for seq, leaf in rows))
 
 
 def _text_rows(
