@@ -52,6 +52,7 @@ __all__ = [
     "flatten_details",
     "format_time",
     "indexed_fields",
+    "leaf_action",
     "parse_time",
     "prepare_event",
     "uuid7",
@@ -607,14 +608,15 @@ class PreparedEvent:
 
 
 def prepare_event(
-    event: dict[str, Any], *, id: str, received_at: str, trusted: bool = False
+    event: dict[str, Any], *, id: str, received_at: str, trusted: bool = False, text: bool = True
 ) -> PreparedEvent:
     """Pre-encode a validated event with the ledger's ``id`` (UUIDv7) and ``received_at``.
 
     An event straight from ``validate_event`` brings what validation learned about its encoding
     (see ``_ValidEvent``); any other dict is examined again. ``trusted``: ``id`` and
     ``received_at`` come from ``uuid7`` and ``format_time`` (the ledger's own), so their form
-    is not checked again.
+    is not checked again. ``text``: work out ``PreparedEvent.text`` (a store that indexes the
+    leaves itself does not need it).
 
     Raises ``ValidationError`` when the event carries ledger fields, ``id`` or ``received_at`` are
     malformed, or the sealed record could exceed 65535 bytes, the tlog-tiles entry limit.
@@ -635,8 +637,8 @@ def prepare_event(
     size = len(head) + len(_SEQ_KEY) + _MAX_SEQ_DIGITS + len(tail)
     if size > _TILE_ENTRY_MAX:
         raise ValidationError(f"event: sealed record could reach {size} bytes, over 65535")
-    text = _searchable_text(event) if fast else None
-    return PreparedEvent(event, id, received_at, head, tail, text)
+    searchable = _searchable_text(event) if fast and text else None
+    return PreparedEvent(event, id, received_at, head, tail, searchable)
 
 
 def _searchable_text(event: Mapping[str, Any]) -> tuple[str, str]:
@@ -723,6 +725,24 @@ def indexed_fields(event: Mapping[str, Any]) -> IndexedFields:
         _str_or_none(target.get("repository")),
         _str_or_none(target.get("digest")),
     )
+
+
+_ACTION_HEAD = b'{"action":"'
+
+
+def leaf_action(leaf: bytes) -> str:
+    """The action of a sealed record, read from its leaf without decoding it: canonical JSON
+    sorts keys, and ``action`` sorts before every other field a record can hold. "" for a
+    damaged leaf."""
+    if leaf.startswith(_ACTION_HEAD):
+        end = leaf.find(b'"', len(_ACTION_HEAD))
+        if end > 0:
+            return leaf[len(_ACTION_HEAD) : end].decode("ascii", "replace")
+    try:
+        action = orjson.loads(leaf).get("action")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return action if isinstance(action, str) else ""
 
 
 def _str_or_none(value: object) -> str | None:

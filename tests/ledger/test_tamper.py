@@ -152,7 +152,7 @@ def test_an_appended_row_outside_the_tree_does_not_pass_as_sealed(sealed: Path) 
     with database(sealed) as conn:
         conn.execute("UPDATE tree SET size = ?", (SIZE + 1,))
         row = conn.execute("SELECT * FROM records WHERE seq = 0").fetchone()
-        conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", (SIZE, *row[1:]))
+        conn.execute("INSERT INTO records VALUES (?, ?)", (SIZE, *row[1:]))
     error = verify_fails(sealed)
     assert error.index == SIZE
 

@@ -27,13 +27,15 @@ def _retains(directory: Path, clock: FixedClock, url: str | None = None) -> None
 def test_sqlite_step_7_adds_the_retention_tables(tmp_path: Path, clock: FixedClock) -> None:
     Ledger.create(tmp_path / "d", origin="schema.test/log").close()
     with sqlite3.connect(tmp_path / "d" / DATABASE) as conn:
-        for statement in (*DROP, "DROP TRIGGER records_text_removed"):
+        for statement in DROP:
             conn.execute(statement)
         conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     _retains(tmp_path / "d", clock)
     with Ledger.open(tmp_path / "d") as ledger:
         assert ledger.store.get_meta("schema_version") == str(sqlite.SCHEMA_VERSION)
-        assert ledger.store.read("SELECT COUNT(*) FROM records_text")[0][0] == 2  # one removed
+        assert isinstance(ledger.store, sqlite.SQLiteStore)
+        ledger.store.sync_index()
+        assert ledger.store.read("SELECT COUNT(*) FROM idx.records_text")[0][0] == 2  # one removed
 
 
 def test_postgres_step_4_adds_the_retention_tables(

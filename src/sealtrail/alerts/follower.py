@@ -11,12 +11,12 @@ as before (records never change) and cannot repeat an alert (every alert was sto
 state that includes it). So a restart in the middle of a window, clean or not, counts every
 record once.
 
-Each step reads the records after its position (up to ``batch``) with their action column and
-decodes only those some rule concerns. A step that reached the end of the log waits
-``poll_interval`` before the next, so a busy log costs at most one write per interval, however
-many batches arrive. A second server on the same PostgreSQL log runs its own follower; the stored
-position is compared inside the transaction, so only one of them records a step, and the other
-reloads the stored state and goes on from there.
+Each step reads the records after its position (up to ``batch``), takes each one's action from
+the head of its leaf (``leaf_action``) and decodes only those some rule concerns. A step that
+reached the end of the log waits ``poll_interval`` before the next, so a busy log costs at most
+one write per interval, however many batches arrive. A second server on the same PostgreSQL log
+runs its own follower; the stored position is compared inside the transaction, so only one of
+them records a step, and the other reloads the stored state and goes on from there.
 
 Alerts reach a webhook through a ``Forwarder`` that forwards only ``alert.raised`` records, signed
 like every webhook forwarder (``X-Sealtrail-Signature: sha256=HMAC-SHA256(secret, body)``), with
@@ -35,14 +35,14 @@ import orjson
 from sealtrail.alerts.engine import ALERT_ACTION, AlertEngine, Hit, alert_event
 from sealtrail.alerts.rules import AlertRule, AlertsConfig
 from sealtrail.errors import SealtrailError
-from sealtrail.events import format_time
+from sealtrail.events import format_time, leaf_action
 from sealtrail.ledger.log import Ledger
 from sealtrail.privacy.policy import PSEUDONYM_PREFIX
 from sealtrail.privacy.sealing import ERASED, SEALED_MARK
 from sealtrail.sinks.config import ForwarderConfig
 from sealtrail.sinks.forwarding import Forwarder, LogFollower
 from sealtrail.sinks.transports import make_transport
-from sealtrail.store.base import WriteView
+from sealtrail.store.base import WriteView, as_bytes
 
 __all__ = ["CURSOR", "WEBHOOK_FORWARDER", "AlertFollower", "alert_followers"]
 
@@ -50,7 +50,7 @@ log = logging.getLogger("sealtrail.alerts")
 
 CURSOR = "alerts"
 WEBHOOK_FORWARDER = "alerts-webhook"
-_READ = "SELECT seq, action, leaf FROM records WHERE seq > ? AND seq <= ? ORDER BY seq"
+_READ = "SELECT seq, leaf FROM records WHERE seq > ? AND seq <= ? ORDER BY seq"
 _CURSOR = "SELECT evaluated FROM alert_cursor WHERE name = ?"
 _SAVE_WINDOW = (
     "INSERT INTO alert_windows (rule, grp, entries) VALUES (?, ?, ?)"
@@ -127,11 +127,12 @@ class AlertFollower(LogFollower):
         return handled < self.config.batch
 
     def evaluate(self, rows: Sequence[tuple[Any, ...]]) -> list[Hit]:
-        """The hits of ``(seq, action, leaf)`` rows; only leaves some rule concerns are read."""
+        """The hits of ``(seq, leaf)`` rows; only leaves some rule concerns are decoded."""
         hits: list[Hit] = []
         routes, observe, loads = self.engine.routes, self.engine.observe, orjson.loads
-        for seq, action, leaf in rows:
-            if found := routes(action):
+        for seq, stored in rows:
+            leaf = as_bytes(stored)
+            if found := routes(leaf_action(leaf)):
                 record = self._opened(leaf) if SEALED_MARK in leaf else loads(leaf)
                 hits += observe(seq, record, found)
         return hits

@@ -2,6 +2,7 @@
 
     directory/
       ledger.db        the SQLite store (records, hash tiles, checkpoints, metadata)
+      ledger.index.db  its query index, built from the records after each commit
       signing.key      the Ed25519 signer, mode 0600
       verifier.keys    every verifier key the ledger has had, current last
 
@@ -60,6 +61,9 @@ __all__ = ["DATABASE", "MAX_IDEMPOTENCY_KEY", "Ledger", "Receipt", "Transaction"
 DATABASE = "ledger.db"
 MAX_IDEMPOTENCY_KEY = 256
 
+#: An event ready to be sequenced, and its query columns unless the store indexes leaves itself.
+Prepared = tuple[PreparedEvent, IndexedFields | None]
+
 #: The work of ``Ledger.append_in_transaction``: given the write view and the tree size, change
 #: what it must through the view and return the events that record it.
 Transaction = Callable[[WriteView, int], Iterable[Mapping[str, Any]]]
@@ -81,7 +85,7 @@ def _held_lock() -> threading.Lock:
 
 @dataclass(slots=True)
 class _Pending:
-    events: Sequence[tuple[PreparedEvent, IndexedFields]]
+    events: Sequence[Prepared]
     done: threading.Lock = field(default_factory=_held_lock)  # released when its turn to wake
     receipts: list[Receipt] | None = None
     error: BaseException | None = None
@@ -107,7 +111,7 @@ class _GroupCommit:
 
     def __init__(
         self,
-        commit: Callable[[list[tuple[PreparedEvent, IndexedFields]]], list[Receipt]],
+        commit: Callable[[list[Prepared]], list[Receipt]],
         gather: float = 0.002,
     ):
         self._commit = commit
@@ -119,9 +123,7 @@ class _GroupCommit:
         self._in_flight = 0  # appenders between entering submit and leaving it
         self._queued = 0  # of them, those whose events wait in the queue
 
-    def submit(
-        self, prepare: Callable[[], Sequence[tuple[PreparedEvent, IndexedFields]]]
-    ) -> list[Receipt]:
+    def submit(self, prepare: Callable[[], Sequence[Prepared]]) -> list[Receipt]:
         """Commit the events ``prepare()`` returns in the next group and wait for it; the
         committer counts this appender in from the start of ``prepare``."""
         with self._counts:
@@ -248,6 +250,7 @@ class Ledger:
             else None
         )
         self._committer = _GroupCommit(self._commit)
+        self._columns = not store.indexes_leaves  # the store wants each event's query columns
         self._edge: tuple[int, dict[int, bytes]] = (-1, {})
         self._tiles = TileNodeCache()
         self._last_reader = (-1, TileHashReader(store, self._tiles, size=0))
@@ -331,15 +334,13 @@ class Ledger:
         except StaleSubjectKey:
             return self._committer.submit(lambda: self.prepare(events))
 
-    def append_prepared(
-        self, prepared: Sequence[tuple[PreparedEvent, IndexedFields]]
-    ) -> list[Receipt]:
+    def append_prepared(self, prepared: Sequence[Prepared]) -> list[Receipt]:
         """Store events that ``prepare`` validated, together, durably."""
         return self._committer.submit(lambda: prepared)
 
     def prepare(
         self, events: Iterable[Mapping[str, Any]], view: WriteView | None = None
-    ) -> list[tuple[PreparedEvent, IndexedFields]]:
+    ) -> list[Prepared]:
         """Validated, pre-encoded events ready to be sequenced, the privacy policy applied;
         errors name the event's position. ``view``: the write transaction it runs in, if any."""
         events = events if isinstance(events, Sequence) else list(events)
@@ -351,12 +352,15 @@ class Ledger:
                 event = validate_event(raw, self.limits)
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
-            if self.privacy is None:
-                fields = indexed_fields(event)
-            else:
+            fields: IndexedFields | None = None
+            if self.privacy is not None:
                 event, fields = self._private(event, event_id, view)
-            sealed = prepare_event(event, id=event_id, received_at=received_at, trusted=True)
-            prepared.append((sealed, fields))
+            elif self._columns:
+                fields = indexed_fields(event)
+            sealed = prepare_event(
+                event, id=event_id, received_at=received_at, trusted=True, text=self._columns
+            )
+            prepared.append((sealed, fields if self._columns else None))
         return prepared
 
     def _private(
@@ -380,7 +384,7 @@ class Ledger:
         Slower than ``append_many`` (no group commit, validated under the write lock): for
         changes that must not be recorded apart from their effect."""
 
-        def build(size: int, view: WriteView) -> list[tuple[PreparedEvent, IndexedFields]]:
+        def build(size: int, view: WriteView) -> list[Prepared]:
             return self.prepare(work(view, size), view)
 
         return self._commit(build)
@@ -441,8 +445,7 @@ class Ledger:
 
     def _commit(
         self,
-        events: list[tuple[PreparedEvent, IndexedFields]]
-        | Callable[[int, WriteView], list[tuple[PreparedEvent, IndexedFields]]],
+        events: list[Prepared] | Callable[[int, WriteView], list[Prepared]],
     ) -> list[Receipt]:
         hashes: list[bytes] = []
         edge: dict[int, bytes] = {}
@@ -457,8 +460,8 @@ class Ledger:
             if leaves:
                 edge.update(self._edge_at(size, view))
             tiles = grow_tiles(size, edge, hashes) if leaves else TileWrites({}, {})
-            columns = [fields for _, fields in batch]
-            texts = [prepared.text for prepared, _ in batch]
+            columns = [fields for _, fields in batch if fields is not None]
+            texts = [prepared.text for prepared, _ in batch] if columns else []
             return Sequenced(size, leaves, columns, tiles.tiles, tiles.nodes, texts)
 
         batch = self.store.append(build)

@@ -57,7 +57,7 @@ class Sequenced:
 
     first_seq: int
     leaves: Sequence[bytes]
-    fields: Sequence[IndexedFields]
+    fields: Sequence[IndexedFields]  # one per leaf, or none for a store that ``indexes_leaves``
     tiles: dict[tuple[int, int], bytes]
     nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
     texts: Sequence[tuple[str, str] | None] = ()
@@ -129,6 +129,10 @@ class WriteView(TileReader, Protocol):
 
 class Store(TilesWithNodesReader, Protocol):
     """One interface, one engine per database."""
+
+    #: True when the engine builds its query index from the stored leaves itself: appends may
+    #: then leave ``Sequenced.fields`` and ``texts`` empty.
+    indexes_leaves: bool
 
     def append(self, build: Callable[[int, WriteView], Sequenced]) -> Sequenced:
         """Sequence one batch: in a single write transaction read the tree size, call

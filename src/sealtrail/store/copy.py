@@ -85,7 +85,7 @@ def _verified_prefix(source: Store, destination: Store) -> CompactRange:
 
 def _append(destination: Store, first: int, leaves: list[bytes]) -> None:
     hashes = [record_hash(leaf) for leaf in leaves]
-    fields = [indexed_fields(orjson.loads(leaf)) for leaf in leaves]
+    fields = [] if destination.indexes_leaves else [indexed_fields(orjson.loads(x)) for x in leaves]
 
     def build(size: int, view: WriteView) -> Sequenced:
         if size != first:

@@ -248,6 +248,8 @@ class _View:
 class PostgresStore:
     """The PostgreSQL engine of ``Store``."""
 
+    indexes_leaves = False  # the query columns are written with each record
+
     def __init__(self, url: str, *, create: bool = False, upgrade: bool = False) -> None:
         self.url = url
         self._write_lock = threading.Lock()

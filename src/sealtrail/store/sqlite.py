@@ -4,14 +4,18 @@ One write connection per process, serialised by a lock; every batch is sequenced
 ``BEGIN IMMEDIATE``, which takes SQLite's write lock before the tree size is read, so appenders in
 other processes wait instead of forking the tree. ``synchronous=FULL`` makes each commit durable
 (the WAL is fsynced) before ``append`` returns. Readers use their own connection per thread.
+
+The ledger file holds what the log needs: records (seq, leaf), hash tiles, checkpoints. What
+queries filter on lives in a second file, built from the leaves after each commit
+(``sealtrail.store.sqlite_index``); reader connections attach it as ``idx``.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +31,12 @@ from sealtrail.store.base import (
     WriteView,
     as_bytes,
 )
-from sealtrail.store.filters import searchable, where
+from sealtrail.store.filters import where
+from sealtrail.store.sqlite_index import SQLiteIndex, create_text_table, index_path, text_match
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BUSY_TIMEOUT_MS = 60_000
 #: Readers (one connection per thread) read pages through a memory map of the database file,
 #: without a system call and a copy per page, and keep 16 MiB of pages (the default is 2 MiB,
@@ -85,7 +90,7 @@ CREATE TABLE api_keys (
     revoked_at TEXT
 );
 """,
-    2: lambda conn: _create_text_index(conn),  # the free-text index, at the end of this module
+    2: lambda conn: create_text_table(conn),  # the free-text index (moved out at step 9)
     3: """
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
@@ -98,7 +103,24 @@ CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT N
     6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
     7: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
     8: lambda conn: _add_tile_nodes(conn),  # full tiles' interior nodes, for proofs
+    9: lambda conn: _move_index_out(conn),  # query columns and text: built after the commit
 }
+
+
+def _move_index_out(conn: sqlite3.Connection) -> None:
+    """Migration 9 to 10: records keep only (seq, leaf); the query columns, their indexes and the
+    text index move to the index file (``sealtrail.store.sqlite_index``), which rebuilds them
+    from the leaves. Written in every append, they took more than half of each commit's time.
+    ``ledger_id`` lets an index file tell its ledger from another."""
+    conn.execute("DROP TRIGGER IF EXISTS records_text_removed")
+    conn.execute("DROP TABLE IF EXISTS records_text")
+    conn.execute("CREATE TABLE records_rebuilt (seq INTEGER PRIMARY KEY, leaf BLOB NOT NULL)")
+    conn.execute("INSERT INTO records_rebuilt (seq, leaf) SELECT seq, leaf FROM records")
+    conn.execute("DROP TABLE records")
+    conn.execute("ALTER TABLE records_rebuilt RENAME TO records")
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex,)
+    )
 
 
 def _add_tile_nodes(conn: sqlite3.Connection) -> None:
@@ -132,7 +154,7 @@ CREATE TABLE IF NOT EXISTS alert_windows (rule TEXT NOT NULL, grp TEXT NOT NULL,
 """
 
 #: Migration 7 to 8: which record bodies retention removed, and the archive segments holding them
-#: (``sealtrail.retention``). Removing a record also removes its row of the text index.
+#: (``sealtrail.retention``). The index drops the rows of removed records when it next syncs.
 _RETENTION = """
 CREATE TABLE IF NOT EXISTS retention_segments (
     name TEXT PRIMARY KEY,
@@ -159,7 +181,8 @@ BEGIN DELETE FROM records_text WHERE rowid = old.seq; END
 
 def _create_retention(conn: sqlite3.Connection) -> None:
     _execute_each(conn, _RETENTION)
-    conn.execute(_RETENTION_TRIGGER)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'records_text'").fetchone():
+        conn.execute(_RETENTION_TRIGGER)  # until step 9 moves the text index out
 
 
 #: Migration 4 to 5: the tag index and the immutability policies (``sealtrail.policies``).
@@ -286,6 +309,8 @@ class _Reads:
 class SQLiteStore:
     """The SQLite engine of ``Store``: one database file, WAL, durable commits."""
 
+    indexes_leaves = True  # in the index file, after the commit (``sqlite_index``)
+
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         if create == path.exists():
@@ -299,9 +324,9 @@ class SQLiteStore:
             self._writer.executescript(_SCHEMA)
             self._writer.execute("INSERT INTO meta VALUES ('schema_version', '1')")
         self._migrate()
-        self._trigram = _text_tokenizer(self._writer) == "trigram"
         self._reads = _Reads(self._reader)
-        self._text_match = functools.partial(_text_match, trigram=self._trigram)
+        self._index: SQLiteIndex | None = None  # made when first needed: a copy may be read-only
+        self._index_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -321,7 +346,47 @@ class SQLiteStore:
             conn.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
             conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
             self._local.conn = conn
+            self._local.attached = False
+        if self._index is not None and not self._local.attached:
+            conn.execute("ATTACH DATABASE ? AS idx", (str(self._index.path),))
+            self._local.attached = True
         return conn
+
+    def _ledger_reader(self) -> sqlite3.Connection:
+        conn = self._connect()
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def _connect_index(self, path: Path) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect in a new file only
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA secure_delete = ON")  # an erased pseudonym leaves no trace
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"{path}: {error}") from error
+        return conn
+
+    @property
+    def index(self) -> SQLiteIndex:
+        """The query index (``sealtrail.store.sqlite_index``), opened or made on first use."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = SQLiteIndex(
+                        index_path(self.path),
+                        self._ledger_reader,
+                        self._reader,
+                        self._connect_index,
+                    )
+        return self._index
+
+    def sync_index(self) -> SQLiteIndex:
+        """The query index, holding every record stored so far."""
+        index = self.index
+        index.sync()
+        return index
 
     def _migrate(self) -> None:
         """Bring the schema up to ``SCHEMA_VERSION``, one step per transaction; refuse a schema
@@ -365,29 +430,16 @@ class SQLiteStore:
                     raise
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: append failed: {error}") from error
+        if batch.leaves:
+            self.index.notify()
         return batch
 
     @staticmethod
     def _write(conn: sqlite3.Connection, batch: Sequenced) -> None:
-        rows = [
-            (
-                batch.first_seq + i,
-                leaf,
-                f.time,
-                f.action,
-                f.category,
-                f.outcome,
-                f.actor_id,
-                f.target_type,
-                f.target_id,
-                f.repository,
-                f.digest,
-            )
-            for i, (leaf, f) in enumerate(zip(batch.leaves, batch.fields, strict=True))
-        ]
-        conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-        records = enumerate(batch.leaves, batch.first_seq)
-        conn.executemany(_INSERT_TEXT, _text_rows(records, batch.texts))
+        conn.executemany(
+            "INSERT INTO records (seq, leaf) VALUES (?, ?)",
+            enumerate(batch.leaves, batch.first_seq),
+        )
         nodes = batch.nodes
         conn.executemany(
             "INSERT OR REPLACE INTO tiles (level, n, data, nodes) VALUES (?, ?, ?, ?)",
@@ -454,20 +506,31 @@ class SQLiteStore:
         return [StoredCheckpoint(*row) for row in rows]
 
     def query(self, query: Query) -> list[StoredRecord]:
-        condition, params = where(query, self._text_match)
+        condition, params = where(query, self._text_clauses())
         order = "ASC" if query.oldest_first else "DESC"
-        sql = f"SELECT seq, leaf FROM records WHERE {condition} ORDER BY seq {order} LIMIT ?"
+        sql = (
+            f"SELECT r.seq, r.leaf FROM (SELECT seq FROM idx.records_index WHERE {condition}"
+            f" ORDER BY seq {order} LIMIT ?) AS m JOIN records AS r ON r.seq = m.seq"
+            f" ORDER BY r.seq {order}"
+        )
         rows = self._reader().execute(sql, [*params, query.limit])
         return [StoredRecord(seq, as_bytes(leaf)) for seq, leaf in rows]
+
+    def _text_clauses(self) -> Callable[[Sequence[str]], tuple[list[str], list[object]]]:
+        """How free text matches, once the index holds every record stored so far."""
+        return functools.partial(text_match, trigram=self.sync_index().trigram)
 
     def count_by(self, column: str, query: Query) -> dict[str, int]:
         if column not in _GROUPABLE:
             raise ValidationError(
                 f"cannot count by {column!r}; one of {', '.join(sorted(_GROUPABLE))}"
             )
-        condition, params = where(query, self._text_match)
+        condition, params = where(query, self._text_clauses())
         expression = _GROUPABLE[column]
-        sql = f"SELECT {expression}, COUNT(*) FROM records WHERE {condition} GROUP BY {expression}"
+        sql = (
+            f"SELECT {expression}, COUNT(*) FROM idx.records_index WHERE {condition}"
+            f" GROUP BY {expression}"
+        )
         return {str(key): count for key, count in self._reader().execute(sql, params)}
 
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
@@ -502,8 +565,10 @@ class SQLiteStore:
                 self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def disk_bytes(self) -> int:
-        """Bytes the ledger takes on disk: the database file and its write-ahead log."""
-        paths = (self.path, Path(f"{self.path}-wal"))
+        """Bytes the ledger takes on disk: the database and index files and their write-ahead
+        logs."""
+        index = index_path(self.path)
+        paths = (self.path, Path(f"{self.path}-wal"), index, Path(f"{index}-wal"))
         return sum(path.stat().st_size for path in paths if path.exists())
 
     def reclaim(self, full: bool = False) -> None:
@@ -525,6 +590,7 @@ class SQLiteStore:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: reclaim failed: {error}") from error
+        self.sync_index().reclaim(full)
 
     def add_key(self, key: ApiKeyRow) -> None:
         with self._write_lock:
@@ -551,95 +617,14 @@ class SQLiteStore:
         (within the busy timeout, whatever ``wait`` says)."""
         with self._write_lock:
             busy, _, _ = self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+        return not busy and self.sync_index().scrub()
 
     def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
         with self._write_lock:
             self._writer.close()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Free text: an FTS5 table over each record's message and details, rowid = seq, written in the
-# append transaction. Records with neither have no row.
-
-#: Text index tokenizers, best first: trigram (SQLite 3.34+) finds any substring of three or more
-#: characters; unicode61, where trigram is missing, finds words and word prefixes.
-_TEXT_TOKENIZERS = ("trigram", "unicode61")
-_INSERT_TEXT = "INSERT INTO records_text (rowid, message, details) VALUES (?, ?, ?)"
-
-
-def _create_text_index(conn: sqlite3.Connection) -> None:
-    """Migration 2 to 3: the text index, filled from the records stored so far."""
-    for tokenizer in _TEXT_TOKENIZERS:
-        try:
-            conn.execute(
-                "CREATE VIRTUAL TABLE records_text USING"
-                f" fts5(message, details, tokenize = '{tokenizer}')"
-            )
-            break
-        except sqlite3.OperationalError:
-            continue
-    else:
-        raise StoreUnavailable(f"SQLite {sqlite3.sqlite_version} has no FTS5 full-text search")
-    cursor = conn.execute("SELECT seq, leaf FROM records ORDER BY seq")
-    while rows := cursor.fetchmany(10_000):
-        conn.executemany(_INSERT_TEXT, _text_rows((seq, as_bytes(leaf)) for seq, leaf in rows))
-
-
-def _text_rows(
-    records: Iterable[tuple[int, bytes]], texts: Sequence[tuple[str, str] | None] = ()
-) -> list[tuple[int, str, str]]:
-    """Rows of the text index for these records: (seq, message, details as text), taken from
-    ``texts`` where it holds a record's (``Sequenced.texts``: one per record, or none), else
-    from the leaf."""
-    known = texts or itertools.repeat(None)
-    pairs = zip(records, known, strict=False)  # strict=False: ``repeat`` never ends
-    rows = ((seq, *(text or searchable(leaf))) for (seq, leaf), text in pairs)
-    return [row for row in rows if row[1] or row[2]]
-
-
-def _text_tokenizer(conn: sqlite3.Connection) -> str:
-    """The tokenizer the text index was made with: ``trigram`` or ``unicode61``."""
-    sql = "SELECT sql FROM sqlite_master WHERE name = 'records_text'"
-    (create,) = conn.execute(sql).fetchone()
-    return "trigram" if "'trigram'" in create else "unicode61"
-
-
-#: A term scanned for instead of looked up: the index cannot find it (``_indexable``).
-_SCAN_TEXT = (
-    "seq IN (SELECT rowid FROM records_text"
-    " WHERE instr(lower(message), lower(?)) OR instr(lower(details), lower(?)))"
-)
-
-
-def _text_match(terms: Sequence[str], *, trigram: bool) -> tuple[list[str], list[object]]:
-    """Clauses requiring every term in a record's message or details, as a substring.
-
-    The indexed terms go into one bound FTS5 query, each a quoted phrase (a ``"`` doubled), so
-    ``OR``, ``NEAR``, ``*``, ``(`` and ``:`` are plain text; unicode61 makes the last word of
-    each a prefix. The others (shorter than a trigram, or no word for unicode61) are scanned for,
-    case-insensitive in ASCII like ``LIKE``, without pattern characters to escape.
-    """
-    indexed = [term for term in terms if _indexable(term, trigram=trigram)]
-    clauses: list[str] = []
-    params: list[object] = []
-    if indexed:
-        star = "" if trigram else " *"
-        phrases = ['"' + term.replace('"', '""') + '"' + star for term in indexed]
-        clauses.append("seq IN (SELECT rowid FROM records_text WHERE records_text MATCH ?)")
-        params.append(" AND ".join(phrases))
-    for term in terms:
-        if not _indexable(term, trigram=trigram):
-            clauses.append(_SCAN_TEXT)
-            params.extend((term, term))
-    return clauses, params
-
-
-def _indexable(term: str, *, trigram: bool) -> bool:
-    if trigram:
-        return len(term) >= 3
-    return any(char.isalnum() for char in term)
