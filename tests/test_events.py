@@ -761,6 +761,41 @@ def test_validated_events_seal_to_their_canonical_record(raw: dict[str, Any], se
     assert prepared.leaf(seq) == rfc8785.dumps(prepared.record(seq))
 
 
+@settings(max_examples=300, deadline=None)
+@given(VALID_EVENTS)
+def test_prepare_event_checks_the_size_validate_event_would(raw: dict[str, Any]) -> None:
+    event = validate_event(raw, check_size=False)
+    size = len(canonical_json(event))
+    prepared = prepare_event(event, id=uuid7(), received_at=RECEIVED_AT)
+    assert events._event_size(prepared.head, prepared.tail, prepared.id, RECEIVED_AT) == size
+    fits = Limits(max_event_bytes=max(1024, size + events.LEDGER_RESERVE))
+    prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=fits)
+    if size + events.LEDGER_RESERVE > 1024:
+        tight = Limits(max_event_bytes=size + events.LEDGER_RESERVE - 1)
+        with pytest.raises(ValidationError) as by_validate:
+            validate_event(raw, tight)
+        with pytest.raises(ValidationError) as by_prepare:
+            prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=tight)
+        assert str(by_prepare.value) == str(by_validate.value)
+
+
+@pytest.mark.parametrize("padding", [2000, 5000])
+def test_prepare_event_refuses_at_the_same_byte_as_validate_event(padding: int) -> None:
+    raw = image_pull(message="é" * padding, details={"k": ["v" * 100, 1.5]})
+    size = len(canonical_json(validate_event(raw)))
+    event = validate_event(raw, check_size=False)
+    at_limit = Limits(max_event_bytes=size + events.LEDGER_RESERVE)
+    validate_event(raw, at_limit)
+    prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=at_limit)
+    over = Limits(max_event_bytes=size + events.LEDGER_RESERVE - 1)
+    with pytest.raises(ValidationError) as by_validate:
+        validate_event(raw, over)
+    with pytest.raises(ValidationError) as by_prepare:
+        prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=over)
+    assert str(by_prepare.value) == str(by_validate.value)
+    assert "over the limit" in str(by_prepare.value)
+
+
 def test_leaf_of_a_typical_event_puts_seq_in_place() -> None:
     event = validate_event(image_pull())
     leaf = prepare_event(event, id=EVENT_ID, received_at=RECEIVED_AT).leaf(42)

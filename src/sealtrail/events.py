@@ -163,13 +163,16 @@ class _TreeError(Exception):
         return ValidationError(f"{path}: {self.reason}")
 
 
-def validate_event(raw: object, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def validate_event(
+    raw: object, limits: Limits = DEFAULT_LIMITS, *, check_size: bool = True
+) -> dict[str, Any]:
     """Check a producer's event and return a new, normalised copy; raise ``ValidationError``.
 
     Normalisation: ``time`` becomes UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, ``severity`` defaults to
     ``info``, ``actor.ip`` takes its compressed form, and optional fields sent as null are dropped.
     The canonical encoding must leave ``LEDGER_RESERVE`` bytes of ``limits.max_event_bytes`` for
-    the fields the ledger adds.
+    the fields the ledger adds. ``check_size=False`` leaves that check to ``prepare_event``
+    (given ``limits``), which encodes the event anyway.
     """
     obj = _as_object(raw, "event")
     if not _TOP_FIELDS.issuperset(obj):
@@ -193,7 +196,8 @@ def validate_event(raw: object, limits: Limits = DEFAULT_LIMITS) -> dict[str, An
     if (details := obj.get("details")) is not None:
         event["details"] = _walk(_as_object(details, "details"), "details", limits, event)
     _check_action_rules(event)
-    _check_size(event, limits)
+    if check_size:
+        _size_within(len(encode(event, fast=not event.exact)), limits)
     return event
 
 
@@ -481,8 +485,8 @@ def _check_immutability_details(details: dict[str, Any]) -> None:
         )
 
 
-def _check_size(event: _ValidEvent, limits: Limits) -> None:
-    size = len(encode(event, fast=not event.exact))
+def _size_within(size: int, limits: Limits) -> None:
+    """Refuse an event whose canonical encoding takes ``size`` bytes, over the limit."""
     budget = limits.max_event_bytes - LEDGER_RESERVE
     if size > budget:
         raise ValidationError(
@@ -544,6 +548,8 @@ def _time_problem(text: object) -> str:
 
 def format_time(dt: datetime) -> str:
     """``dt`` in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; a naive datetime is rejected."""
+    if dt.tzinfo is UTC:  # the system clock's: already UTC
+        return _format_utc(dt)
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValidationError("time: a naive datetime has no UTC offset")
     return _format_utc(dt.astimezone(UTC))
@@ -608,7 +614,13 @@ class PreparedEvent:
 
 
 def prepare_event(
-    event: dict[str, Any], *, id: str, received_at: str, trusted: bool = False, text: bool = True
+    event: dict[str, Any],
+    *,
+    id: str,
+    received_at: str,
+    trusted: bool = False,
+    text: bool = True,
+    limits: Limits | None = None,
 ) -> PreparedEvent:
     """Pre-encode a validated event with the ledger's ``id`` (UUIDv7) and ``received_at``.
 
@@ -616,7 +628,8 @@ def prepare_event(
     (see ``_ValidEvent``); any other dict is examined again. ``trusted``: ``id`` and
     ``received_at`` come from ``uuid7`` and ``format_time`` (the ledger's own), so their form
     is not checked again. ``text``: work out ``PreparedEvent.text`` (a store that indexes the
-    leaves itself does not need it).
+    leaves itself does not need it). ``limits``: check the event's size against them, as
+    ``validate_event`` does, for an event validated with ``check_size=False``.
 
     Raises ``ValidationError`` when the event carries ledger fields, ``id`` or ``received_at`` are
     malformed, or the sealed record could exceed 65535 bytes, the tlog-tiles entry limit.
@@ -637,8 +650,22 @@ def prepare_event(
     size = len(head) + len(_SEQ_KEY) + _MAX_SEQ_DIGITS + len(tail)
     if size > _TILE_ENTRY_MAX:
         raise ValidationError(f"event: sealed record could reach {size} bytes, over 65535")
+    if limits is not None:
+        _size_within(_event_size(head, tail, id, received_at), limits)
     searchable = _searchable_text(event) if fast and text else None
     return PreparedEvent(event, id, received_at, head, tail, searchable)
+
+
+def _event_size(head: bytes, tail: bytes, id: str, received_at: str) -> int:
+    """The length of the event's own canonical JSON, from its record's ``head`` and ``tail``.
+
+    For a validated event, whose members sort on both sides of ``seq`` (``action`` before it,
+    ``time`` after): the event is ``{B,A}``, the head ``{B',`` with ``"id":"…"`` and
+    ``"received_at":"…"`` and their two commas among B, the tail ``,A}``. So the head and tail
+    hold the event's bytes, those two members (23 bytes besides the values), their commas, and
+    one brace and one comma more: 26 bytes and the two values.
+    """
+    return len(head) + len(tail) - len(id) - len(received_at) - 26
 
 
 def _searchable_text(event: Mapping[str, Any]) -> tuple[str, str]:

@@ -47,9 +47,8 @@ class UUID7Generator:
             for start in range(0, 10 * count, 10):
                 seed = int.from_bytes(pool[start : start + 10])
                 ms, counter = self._next(now_ms, seed >> 69)
-                values.append((ms << 80) | (counter << 64) | (seed & _RAND_B))
-        texts = [f"{value | _VERSION_VARIANT:032x}" for value in values]
-        return [f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:]}" for t in texts]
+                values.append((ms << 80) | (counter << 64) | (seed & _RAND_B) | _VERSION_VARIANT)
+        return [_text(value) for value in values]
 
     def _random(self, n: int) -> bytes:
         if self._used + n > len(self._pool):
@@ -65,6 +64,11 @@ class UUID7Generator:
         else:
             self._ms, self._counter = self._ms + 1, 0
         return self._ms, self._counter
+
+
+def _text(value: int) -> str:
+    t = f"{value:032x}"
+    return f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:]}"
 
 
 _UUID7 = UUID7Generator()

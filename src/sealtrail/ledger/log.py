@@ -349,17 +349,22 @@ class Ledger:
         prepared = []
         for position, (raw, event_id) in enumerate(zip(events, ids, strict=True)):
             try:
-                event = validate_event(raw, self.limits)
+                event = validate_event(raw, self.limits, check_size=self.privacy is not None)
+                fields: IndexedFields | None = None
+                if self.privacy is not None:
+                    event, fields = self._private(event, event_id, view)
+                elif self._columns:
+                    fields = indexed_fields(event)
+                sealed = prepare_event(
+                    event,
+                    id=event_id,
+                    received_at=received_at,
+                    trusted=True,
+                    text=self._columns,
+                    limits=None if self.privacy is not None else self.limits,
+                )
             except ValidationError as error:
                 raise ValidationError(f"event {position}: {error}") from None
-            fields: IndexedFields | None = None
-            if self.privacy is not None:
-                event, fields = self._private(event, event_id, view)
-            elif self._columns:
-                fields = indexed_fields(event)
-            sealed = prepare_event(
-                event, id=event_id, received_at=received_at, trusted=True, text=self._columns
-            )
             prepared.append((sealed, fields if self._columns else None))
         return prepared
 
