@@ -431,7 +431,7 @@ class SQLiteStore:
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: append failed: {error}") from error
         if batch.leaves:
-            self.index.notify()
+            self.index.notify(len(batch.leaves))
         return batch
 
     @staticmethod
