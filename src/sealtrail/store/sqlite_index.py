@@ -222,7 +222,8 @@ class SQLiteIndex:
             self._check_owner()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def _check_owner(self) -> None:
@@ -255,7 +256,8 @@ class SQLiteIndex:
             self._purge()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         self._indexed = max(start, end)
         return end < size
