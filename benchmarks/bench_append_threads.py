@@ -31,13 +31,15 @@ THREADS = 32
 
 
 def append_from_threads(ledger: Ledger, per_thread: int) -> float:
-    """Seconds for ``THREADS`` threads to append ``per_thread`` events each, one at a time."""
+    """Seconds for ``THREADS`` threads to append ``per_thread`` events each, one at a time. The
+    events are made before the clock starts, as the peer's leaves are."""
     start = threading.Barrier(THREADS + 1)
 
     def work(thread: int) -> None:
+        mine = [pull_event(thread * per_thread + i) for i in range(per_thread)]
         start.wait()
-        for i in range(per_thread):
-            ledger.append(pull_event(thread * per_thread + i))
+        for event in mine:
+            ledger.append(event)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
     for thread in threads:
