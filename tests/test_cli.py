@@ -184,6 +184,10 @@ def test_stats_counts_by_action_and_outcome(workdir: Path) -> None:
     assert stats["by_action"] == {"image.pull": 4}
     assert stats["by_outcome"] == {"not_found": 4}
     assert stats["latest_checkpoint"]["size"] == 4
+    for path in (workdir / "sealtrail-data").glob("ledger.index.db*"):
+        path.unlink()  # SQLite's query index is lost: query and stats rebuild it first
+    assert orjson.loads(run("stats", "--json", cwd=workdir).stdout) == stats
+    assert len(run("query", "--json", cwd=workdir).stdout.splitlines()) == 4
 
 
 def test_commands_without_a_ledger_fail_in_one_line(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from sealtrail.search import parse_search
 from sealtrail.sinks import cli as sinks_cli
 from sealtrail.store.base import Query
 from sealtrail.store.cli import db_app
+from sealtrail.store.sqlite import SQLiteStore
 from sealtrail.verification import verify_and_record
 
 app = typer.Typer(
@@ -74,6 +75,16 @@ def _database_url(directory: Path) -> str | None:
 def _ledger(directory: Path) -> Iterator[Ledger]:
     with open_ledger(directory) as ledger:
         yield ledger
+
+
+def _indexed(ledger: Ledger) -> Ledger:
+    """The ledger, its SQLite query index caught up first under a progress bar: after an upgrade,
+    or a lost index file, that is every record (about 17 s a million)."""
+    store = ledger.store
+    if isinstance(store, SQLiteStore):
+        with _progress("indexing", store.index.pending()) as advance:
+            store.sync_index(advance)
+    return ledger
 
 
 def _print_json(value: Any) -> None:
@@ -270,7 +281,7 @@ def query(
     if text:
         q = parse_search(text).apply(q)
     with _ledger(directory) as ledger:
-        records = ledger.query(q)
+        records = _indexed(ledger).query(q)
         leaves = ledger.open_leaves([record.leaf for record in records])
     if as_json:
         sys.stdout.write("".join(leaf.decode() + "\n" for leaf in leaves))
@@ -301,6 +312,7 @@ def stats(directory: DirOption = Path("sealtrail-data"), as_json: JsonOption = F
     Example: sealtrail stats --json
     """
     with _ledger(directory) as ledger:
+        _indexed(ledger)
         everything = Query(limit=0)
         latest = ledger.store.latest_checkpoint()
         result = {

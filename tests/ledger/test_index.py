@@ -11,7 +11,7 @@ import pytest
 
 from sealtrail.errors import VerificationError
 from sealtrail.ledger.log import DATABASE, Ledger
-from sealtrail.store import sqlite
+from sealtrail.store import sqlite, sqlite_index
 from sealtrail.store.base import Query
 from sealtrail.store.sqlite_index import index_path
 from tests.ledger.conftest import ORIGIN, pull_event
@@ -71,6 +71,22 @@ def test_a_lost_index_is_rebuilt_from_the_leaves(tmp_path: Path) -> None:
     with Ledger.open(directory) as ledger:
         assert _seqs(ledger, Query(text=("team/app:v7",))) == [7]
         assert ledger.count_by("action", Query()) == {"image.pull": 20}
+
+
+def test_a_rebuild_reports_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "d"
+    with Ledger.create(directory, origin=ORIGIN) as ledger:
+        ledger.append_many([pull_event(i) for i in range(25)])
+    for path in directory.glob(INDEX + "*"):
+        path.unlink()
+    monkeypatch.setattr(sqlite_index, "CHUNK", 10)
+    with Ledger.open(directory) as ledger:
+        assert isinstance(ledger.store, sqlite.SQLiteStore)
+        assert ledger.store.index.pending() == 25
+        seen: list[tuple[int, int]] = []
+        ledger.store.sync_index(lambda done, total: seen.append((done, total)))
+        assert seen == [(10, 25), (20, 25), (25, 25)]
+        assert ledger.store.index.pending() == 0
 
 
 def test_another_ledgers_index_is_not_trusted(tmp_path: Path) -> None:

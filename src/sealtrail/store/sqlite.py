@@ -382,10 +382,11 @@ class SQLiteStore:
                     )
         return self._index
 
-    def sync_index(self) -> SQLiteIndex:
-        """The query index, holding every record stored so far."""
+    def sync_index(self, progress: Callable[[int, int], None] | None = None) -> SQLiteIndex:
+        """The query index, holding every record stored so far (``progress`` as in
+        ``SQLiteIndex.sync``)."""
         index = self.index
-        index.sync()
+        index.sync(progress)
         return index
 
     def _migrate(self) -> None:

@@ -141,9 +141,10 @@ class SQLiteIndex:
         self._lag += count
         self._wake.set()
 
-    def sync(self) -> None:
+    def sync(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Index every record the ledger holds now (and drop archived ones): after this, a query
-        sees every append that returned before it was called."""
+        sees every append that returned before it was called. ``progress(done, total)`` hears
+        of each chunk, in records still to index when it started."""
         size, ranges = (
             self._reader()
             .execute("SELECT (SELECT size FROM tree), (SELECT COUNT(*) FROM retention_ranges)")
@@ -153,10 +154,20 @@ class SQLiteIndex:
             return
         with self._lock:
             try:
+                first = int(_get(self._conn, "indexed") or 0)
                 while self._step(size):
-                    pass
+                    if progress is not None:
+                        progress(self._indexed - first, size - first)
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"{self.path}: indexing failed: {error}") from error
+        if progress is not None:
+            progress(size - first, size - first)
+
+    def pending(self) -> int:
+        """Records the ledger holds that the index does not yet."""
+        (size,) = self._reader().execute("SELECT size FROM tree").fetchone()
+        with self._lock:
+            return max(0, int(size) - int(_get(self._conn, "indexed") or 0))
 
     def reclaim(self, full: bool) -> None:
         """Give the pages of purged rows back to the file system (``SQLiteStore.reclaim``)."""
