@@ -306,6 +306,19 @@ class _Reads:
         return found
 
 
+def _open(path: Path, pragmas: Sequence[str]) -> sqlite3.Connection:
+    """A connection in autocommit mode that any thread may use, waiting up to the busy timeout
+    for another writer, with ``pragmas`` applied in order."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        for pragma in pragmas:
+            conn.execute(f"PRAGMA {pragma}")
+    except sqlite3.Error as error:
+        raise StoreUnavailable(f"{path}: {error}") from error
+    return conn
+
+
 class SQLiteStore:
     """The SQLite engine of ``Store``: one database file, WAL, durable commits."""
 
@@ -329,14 +342,7 @@ class SQLiteStore:
         self._index_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as error:
-            raise StoreUnavailable(f"{self.path}: {error}") from error
-        return conn
+        return _open(self.path, ("journal_mode = WAL", "synchronous = FULL"))
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -357,16 +363,16 @@ class SQLiteStore:
         conn.execute("PRAGMA query_only = ON")
         return conn
 
-    def _connect_index(self, path: Path) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect in a new file only
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA secure_delete = ON")  # an erased pseudonym leaves no trace
-        except sqlite3.Error as error:
-            raise StoreUnavailable(f"{path}: {error}") from error
-        return conn
+    @staticmethod
+    def _connect_index(path: Path) -> sqlite3.Connection:
+        return _open(
+            path,
+            (
+                "auto_vacuum = INCREMENTAL",  # takes effect in a new file only
+                "journal_mode = WAL",
+                "secure_delete = ON",  # an erased pseudonym leaves no trace
+            ),
+        )
 
     @property
     def index(self) -> SQLiteIndex:
