@@ -8,7 +8,8 @@ that free-text search looks in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import orjson
 
@@ -16,7 +17,7 @@ from sealtrail.errors import ValidationError
 from sealtrail.events import flatten_details
 from sealtrail.store.base import Query
 
-__all__ = ["TextMatch", "check_term", "searchable", "where"]
+__all__ = ["TextMatch", "check_term", "record_text", "searchable", "where"]
 
 #: Clauses and parameters requiring every (non-empty, checked) term in a record's text.
 TextMatch = Callable[[Sequence[str]], tuple[list[str], list[object]]]
@@ -81,9 +82,12 @@ def searchable(leaf: bytes) -> tuple[str, str]:
         event = orjson.loads(leaf)
     except orjson.JSONDecodeError:
         return "", ""  # a damaged record: verify names it, search passes it by
-    if not isinstance(event, dict):
-        return "", ""
-    message, details = event.get("message"), event.get("details")
+    return record_text(event) if isinstance(event, dict) else ("", "")
+
+
+def record_text(record: Mapping[str, Any]) -> tuple[str, str]:
+    """``searchable`` of a record already decoded from its leaf."""
+    message, details = record.get("message"), record.get("details")
     return (
         message if isinstance(message, str) else "",
         flatten_details(details) if isinstance(details, dict) else "",

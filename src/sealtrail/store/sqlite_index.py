@@ -26,15 +26,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from sealtrail.errors import StoreUnavailable
-from sealtrail.events import flatten_details, indexed_fields
+from sealtrail.events import indexed_fields
 from sealtrail.privacy.sealing import ERASED_ACTOR, envelope_key_id
+from sealtrail.store.filters import record_text
 
 __all__ = ["INDEX_SUFFIX", "SQLiteIndex", "create_text_table", "index_path", "text_match"]
 
@@ -154,7 +156,7 @@ class SQLiteIndex:
             return
         with self._lock:
             try:
-                first = int(_get(self._conn, "indexed") or 0)
+                first = _indexed_upto(self._conn)
                 while self._step(size):
                     if progress is not None:
                         progress(self._indexed - first, size - first)
@@ -167,7 +169,7 @@ class SQLiteIndex:
         """Records the ledger holds that the index does not yet."""
         (size,) = self._reader().execute("SELECT size FROM tree").fetchone()
         with self._lock:
-            return max(0, int(size) - int(_get(self._conn, "indexed") or 0))
+            return max(0, int(size) - _indexed_upto(self._conn))
 
     def reclaim(self, full: bool) -> None:
         """Give the pages of purged rows back to the file system (``SQLiteStore.reclaim``)."""
@@ -221,8 +223,7 @@ class SQLiteIndex:
 
     def _create(self) -> None:
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(conn):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -231,11 +232,6 @@ class SQLiteIndex:
             ).fetchone():
                 create_text_table(conn)
             self._check_owner()
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _check_owner(self) -> None:
         """Empty the index when it is not this ledger's (anymore): another ledger's, or ahead of
@@ -244,10 +240,7 @@ class SQLiteIndex:
             "SELECT value FROM meta WHERE key = 'ledger_id'"
         ).fetchone()
         (size,) = self._ledger.execute("SELECT size FROM tree").fetchone()
-        if (
-            _get(self._conn, "ledger_id") == ledger_id
-            and int(_get(self._conn, "indexed") or 0) <= size
-        ):
+        if _get(self._conn, "ledger_id") == ledger_id and _indexed_upto(self._conn) <= size:
             return
         for table in ("records_index", "records_text", "purged_ranges"):
             self._conn.execute(f"DELETE FROM {table}")
@@ -257,19 +250,13 @@ class SQLiteIndex:
     def _step(self, size: int) -> bool:
         """Index up to ``CHUNK`` records below ``size`` in one transaction; True if more wait."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            start = int(_get(conn, "indexed") or 0)  # another process may have gone further
+        with _transaction(conn):
+            start = _indexed_upto(conn)  # another process may have gone further
             end = min(size, start + CHUNK)
             if start < end:
                 self._index(start, end)
                 _put(conn, "indexed", str(end))
             self._purge()
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         self._indexed = max(start, end)
         return end < size
 
@@ -295,11 +282,7 @@ class SQLiteIndex:
                 fields.actor_id, None, fields.target_type, fields.target_id,
                 fields.repository, fields.digest,
             ))  # fmt: skip
-            message, details = event.get("message"), event.get("details")
-            text = (
-                message if isinstance(message, str) else "",
-                flatten_details(details) if isinstance(details, dict) else "",
-            )
+            text = record_text(event)
             if text[0] or text[1]:
                 texts.append((seq, *text))
         if sealed:
@@ -358,6 +341,25 @@ class SQLiteIndex:
 def _get(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM index_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def _indexed_upto(conn: sqlite3.Connection) -> int:
+    """The stored progress: records below this seq are indexed."""
+    return int(_get(conn, "indexed") or 0)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction of the index file: committed, or rolled back if anything raises
+    (unless a failed COMMIT has ended it already)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _put(conn: sqlite3.Connection, key: str, value: str) -> None:
