@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sealtrail.clock import FixedClock
+from sealtrail.ledger import merkle
 from sealtrail.ledger.log import Ledger
 
 ORIGIN = "audit.test.example/sealtrail"
@@ -62,3 +63,22 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 def ledger(data_dir: Path, clock: FixedClock, database_url: str | None) -> Iterator[Ledger]:
     with Ledger.create(data_dir, origin=ORIGIN, clock=clock, database_url=database_url) as made:
         yield made
+
+
+@pytest.fixture
+def count_tile_hashing(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[int]]:
+    """Call it to start counting: the list then gets the length of every tile row whose interior
+    nodes ``sealtrail.ledger.tiles`` hashes (``node_hashes``)."""
+
+    def start() -> list[int]:
+        hashed: list[int] = []
+        real = merkle.node_hashes
+
+        def counting(row: bytes) -> bytes:
+            hashed.append(len(row))
+            return real(row)
+
+        monkeypatch.setattr("sealtrail.ledger.tiles.node_hashes", counting)
+        return hashed
+
+    return start

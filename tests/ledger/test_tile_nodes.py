@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from sealtrail.clock import FixedClock
 from sealtrail.ledger import merkle
@@ -42,17 +42,10 @@ def test_appends_keep_the_nodes_of_each_tile_they_fill(ledger: Ledger) -> None:
 
 
 def test_proofs_read_full_tiles_nodes_instead_of_hashing_them(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ledger: Ledger, count_tile_hashing: Callable[[], list[int]]
 ) -> None:
     _fill(ledger, SIZE)
-    hashed: list[int] = []
-    real = merkle.node_hashes
-
-    def counting(row: bytes) -> bytes:
-        hashed.append(len(row))
-        return real(row)
-
-    monkeypatch.setattr("sealtrail.ledger.tiles.node_hashes", counting)
+    hashed = count_tile_hashing()
     for index in range(0, SIZE, 7):
         ledger.prove_inclusion(index, SIZE).check()
     for old in range(1, SIZE, 53):

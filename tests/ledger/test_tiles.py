@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given
@@ -234,21 +234,16 @@ def test_split_nodes_refuses_wrong_sizes() -> None:
         split_nodes(b"\0" * 8192, b"\0" * 8128)
 
 
-def test_stored_nodes_serve_full_tiles_without_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stored_nodes_serve_full_tiles_without_hashing(
+    count_tile_hashing: Callable[[], list[int]],
+) -> None:
     size = 3 * TILE_WIDTH + 77
     store = DictTilesWithNodes()
     store.append(leaf_hashes(size))
     plain = TileHashReader(store)
     indexes = list(range(merkle.stored_hash_count(size)))
     expected = plain.read_hashes(indexes)
-    hashed: list[int] = []
-    real = merkle.node_hashes
-
-    def counting(row: bytes) -> bytes:
-        hashed.append(len(row))
-        return real(row)
-
-    monkeypatch.setattr("sealtrail.ledger.tiles.node_hashes", counting)
+    hashed = count_tile_hashing()
     reader = TileHashReader(store, TileNodeCache(), size=size)
     assert reader.read_hashes(indexes) == expected
     assert store.full_reads == 3  # the three full tiles, each read once with its nodes
