@@ -771,12 +771,18 @@ def test_prepare_event_checks_the_size_validate_event_would(raw: dict[str, Any])
     fits = Limits(max_event_bytes=max(1024, size + events.LEDGER_RESERVE))
     prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=fits)
     if size + events.LEDGER_RESERVE > 1024:
-        tight = Limits(max_event_bytes=size + events.LEDGER_RESERVE - 1)
-        with pytest.raises(ValidationError) as by_validate:
-            validate_event(raw, tight)
-        with pytest.raises(ValidationError) as by_prepare:
-            prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=tight)
-        assert str(by_prepare.value) == str(by_validate.value)
+        _refused_alike(raw, event, Limits(max_event_bytes=size + events.LEDGER_RESERVE - 1))
+
+
+def _refused_alike(raw: dict[str, Any], event: dict[str, Any], limits: Limits) -> str:
+    """``validate_event(raw)`` and ``prepare_event`` of its unchecked ``event`` both refuse, with
+    one message, which is returned."""
+    with pytest.raises(ValidationError) as by_validate:
+        validate_event(raw, limits)
+    with pytest.raises(ValidationError) as by_prepare:
+        prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=limits)
+    assert str(by_prepare.value) == str(by_validate.value)
+    return str(by_prepare.value)
 
 
 @pytest.mark.parametrize("padding", [2000, 5000])
@@ -788,12 +794,7 @@ def test_prepare_event_refuses_at_the_same_byte_as_validate_event(padding: int) 
     validate_event(raw, at_limit)
     prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=at_limit)
     over = Limits(max_event_bytes=size + events.LEDGER_RESERVE - 1)
-    with pytest.raises(ValidationError) as by_validate:
-        validate_event(raw, over)
-    with pytest.raises(ValidationError) as by_prepare:
-        prepare_event(event, id=uuid7(), received_at=RECEIVED_AT, limits=over)
-    assert str(by_prepare.value) == str(by_validate.value)
-    assert "over the limit" in str(by_prepare.value)
+    assert "over the limit" in _refused_alike(raw, event, over)
 
 
 def test_leaf_of_a_typical_event_puts_seq_in_place() -> None:
