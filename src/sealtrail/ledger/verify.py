@@ -29,6 +29,7 @@ import bisect
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import orjson
@@ -243,11 +244,11 @@ def _rebuild(
     progress: ProgressCallback | None,
 ) -> CompactRange:
     rebuild = _Rebuild(store, checkpoints)
-    rows = store.iter_rows(0, size)
-    for chunk in _with_removed(rows, removed, size) if removed else rows:
-        rebuild.add(chunk)
-        if progress is not None:
-            progress(rebuild.tree.size, size)
+    with closing(store.iter_rows(0, size)) as rows:  # a fault stops the scan: end it now
+        for chunk in _with_removed(rows, removed, size) if removed else rows:
+            rebuild.add(chunk)
+            if progress is not None:
+                progress(rebuild.tree.size, size)
     if rebuild.tree.size != size:
         raise VerificationError(
             f"record missing at index {rebuild.tree.size} (the log has size {size})",

@@ -9,7 +9,7 @@ transaction that starts by reading the tree size (``append``). Two engines imple
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -148,13 +148,15 @@ class Store(TilesWithNodesReader, Protocol):
 
     def iter_records(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[StoredRecord]]:
-        """Like ``read_records`` in chunks, from one consistent snapshot."""
+    ) -> Generator[list[StoredRecord], None, None]:
+        """Like ``read_records`` in chunks, from one consistent snapshot. The scan holds a
+        connection (on PostgreSQL, an open transaction) until it ends: a caller that may stop
+        early closes it (``contextlib.closing``)."""
         ...
 
     def iter_rows(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[tuple[int, bytes]]]:
+    ) -> Generator[list[tuple[int, bytes]], None, None]:
         """``iter_records`` as plain ``(seq, leaf)`` tuples: the cheap form for full scans."""
         ...
 

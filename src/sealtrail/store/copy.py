@@ -11,6 +11,7 @@ the source (an interrupted copy resumes), and is refused otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 
 import orjson
 
@@ -50,15 +51,16 @@ def copy_log(
     size = source.size()
     tree = _verified_prefix(source, destination)
     pending = [c for c in checkpoints if c.size > tree.size]
-    for chunk in source.iter_rows(tree.size, size, _CHUNK):
-        leaves = [leaf for _, leaf in chunk]
-        _append(destination, tree.size, leaves)
-        for leaf in leaves:
-            tree.append(record_hash(leaf))
-            while pending and pending[0].size == tree.size:
-                _check_root(tree, pending.pop(0))
-        if progress is not None:
-            progress(tree.size, size)
+    with closing(source.iter_rows(tree.size, size, _CHUNK)) as chunks:
+        for chunk in chunks:
+            leaves = [leaf for _, leaf in chunk]
+            _append(destination, tree.size, leaves)
+            for leaf in leaves:
+                tree.append(record_hash(leaf))
+                while pending and pending[0].size == tree.size:
+                    _check_root(tree, pending.pop(0))
+            if progress is not None:
+                progress(tree.size, size)
     for checkpoint in checkpoints:
         destination.add_checkpoint(stored[checkpoint.size])
     existing = {key.key_id for key in destination.list_keys()}
@@ -74,12 +76,14 @@ def _verified_prefix(source: Store, destination: Store) -> CompactRange:
     have = destination.size()
     if have > source.size():
         raise Conflict(f"the destination holds {have} records, more than the source")
-    for theirs, ours in zip(
-        source.iter_rows(0, have, _CHUNK), destination.iter_rows(0, have, _CHUNK), strict=True
+    with (
+        closing(source.iter_rows(0, have, _CHUNK)) as source_rows,
+        closing(destination.iter_rows(0, have, _CHUNK)) as destination_rows,
     ):
-        if theirs != ours:
-            raise Conflict("the destination holds records that differ from the source's")
-        tree.extend(record_hash(leaf) for _, leaf in ours)
+        for theirs, ours in zip(source_rows, destination_rows, strict=True):
+            if theirs != ours:
+                raise Conflict("the destination holds records that differ from the source's")
+            tree.extend(record_hash(leaf) for _, leaf in ours)
     return tree
 
 

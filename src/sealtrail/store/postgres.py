@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -457,13 +457,13 @@ class PostgresStore:
 
     def iter_records(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[StoredRecord]]:
+    ) -> Generator[list[StoredRecord], None, None]:
         for rows in self.iter_rows(start, end, chunk):
             yield [StoredRecord(seq, leaf) for seq, leaf in rows]
 
     def iter_rows(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[tuple[int, bytes]]]:
+    ) -> Generator[list[tuple[int, bytes]], None, None]:
         try:
             conn = self._connect()  # its own snapshot, held for the whole scan
         except psycopg.Error as error:

@@ -16,7 +16,7 @@ import functools
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -472,13 +472,13 @@ class SQLiteStore:
 
     def iter_records(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[StoredRecord]]:
+    ) -> Generator[list[StoredRecord], None, None]:
         for rows in self.iter_rows(start, end, chunk):
             yield [StoredRecord(seq, leaf) for seq, leaf in rows]
 
     def iter_rows(
         self, start: int, end: int, chunk: int = 10_000
-    ) -> Iterator[list[tuple[int, bytes]]]:
+    ) -> Generator[list[tuple[int, bytes]], None, None]:
         conn = self._connect()  # its own snapshot, held for the whole scan
         try:
             conn.execute("BEGIN")
