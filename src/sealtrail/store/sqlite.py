@@ -32,7 +32,13 @@ from sealtrail.store.base import (
     as_bytes,
 )
 from sealtrail.store.filters import where
-from sealtrail.store.sqlite_index import SQLiteIndex, create_text_table, index_path, text_match
+from sealtrail.store.sqlite_index import (
+    SQLiteIndex,
+    create_text_table,
+    execute_each,
+    index_path,
+    text_match,
+)
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -95,12 +101,12 @@ CREATE TABLE api_keys (
 CREATE TABLE idempotency (key TEXT PRIMARY KEY, first_seq INTEGER NOT NULL,
                           count INTEGER NOT NULL) WITHOUT ROWID;
 """,
-    4: lambda conn: _execute_each(conn, _TAG_INDEX),  # tags and immutability policies
+    4: lambda conn: execute_each(conn, _TAG_INDEX),  # tags and immutability policies
     5: """
 CREATE TABLE IF NOT EXISTS subject_keys (key_id TEXT PRIMARY KEY, subject TEXT NOT NULL UNIQUE,
                                          key BLOB NOT NULL, created_at TEXT NOT NULL);
 """,  # erasable personal fields: one key per subject (sealtrail.privacy.sealing)
-    6: lambda conn: _execute_each(conn, _ALERTS),  # the alert follower's state
+    6: lambda conn: execute_each(conn, _ALERTS),  # the alert follower's state
     7: lambda conn: _create_retention(conn),  # archived record bodies (sealtrail.retention)
     8: lambda conn: _add_tile_nodes(conn),  # full tiles' interior nodes, for proofs
     9: lambda conn: _move_index_out(conn),  # query columns and text: built after the commit
@@ -180,7 +186,7 @@ BEGIN DELETE FROM records_text WHERE rowid = old.seq; END
 
 
 def _create_retention(conn: sqlite3.Connection) -> None:
-    _execute_each(conn, _RETENTION)
+    execute_each(conn, _RETENTION)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'records_text'").fetchone():
         conn.execute(_RETENTION_TRIGGER)  # until step 9 moves the text index out
 
@@ -246,14 +252,6 @@ CREATE TABLE immutability_policy_versions (
     PRIMARY KEY (uuid, version)
 ) WITHOUT ROWID;
 """
-
-
-def _execute_each(conn: sqlite3.Connection, script: str) -> None:
-    """Run ``script``'s statements one by one inside the open transaction (``executescript``
-    would commit it first)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
 
 
 _GROUPABLE = {

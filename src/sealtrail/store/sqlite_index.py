@@ -38,7 +38,14 @@ from sealtrail.events import indexed_fields
 from sealtrail.privacy.sealing import ERASED_ACTOR, envelope_key_id
 from sealtrail.store.filters import record_text
 
-__all__ = ["INDEX_SUFFIX", "SQLiteIndex", "create_text_table", "index_path", "text_match"]
+__all__ = [
+    "INDEX_SUFFIX",
+    "SQLiteIndex",
+    "create_text_table",
+    "execute_each",
+    "index_path",
+    "text_match",
+]
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +231,7 @@ class SQLiteIndex:
     def _create(self) -> None:
         conn = self._conn
         with _transaction(conn):
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            execute_each(conn, _SCHEMA)
             if not conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE name = 'records_text'"
             ).fetchone():
@@ -336,6 +341,14 @@ class SQLiteIndex:
         ):
             self._conn.executemany(sql, fresh)
         self._purged = len(ranges)
+
+
+def execute_each(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``script``'s statements one by one inside the open transaction (``executescript``
+    would commit it first). Also the ledger file's schema steps use it."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def _get(conn: sqlite3.Connection, key: str) -> str | None:
